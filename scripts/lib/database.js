@@ -3,7 +3,8 @@
  * Brings up a MongoDB-wire database for tests, benchmarks and the sandbox, and takes it down.
  *
  * - MONGO_URI set: use it as it is (production-like MongoDB, or a FerretDB you run).
- * - else, where `go` exists: FerretDB v1.24.2 (Apache-2.0), built once and cached outside the
+ * - else, where `go` exists: FerretDB v1.24.2 (Apache-2.0) with our small patch in
+ *   scripts/ferretdb/, built once and cached outside the
  *   repository, on the local PostgreSQL when it answers on 127.0.0.1:5432 (a fresh database per
  *   run, dropped after), otherwise on FerretDB's SQLite backend in a temporary directory.
  * - else: mongodb-memory-server-core (downloads a mongod on first use; not possible offline).
@@ -19,6 +20,9 @@ const path = require('node:path');
 
 const FERRET_VERSION = 'v1.24.2';
 const FERRET_MODULE = 'github.com/FerretDB/FerretDB';
+// Our patches to FerretDB, applied before building; the suffix names the patch set in the cache.
+const FERRET_PATCHES = ['findandmodify-fields.patch'];
+const FERRET_BUILD = `${FERRET_VERSION}-sg1`;
 
 function cacheDir() {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -40,7 +44,7 @@ function has(cmd) {
  * (its binary refuses to start without it), and built.
  */
 function ensureFerretDB() {
-  const bin = path.join(cacheDir(), `ferretdb-${FERRET_VERSION}`);
+  const bin = path.join(cacheDir(), `ferretdb-${FERRET_BUILD}`);
   if (fs.existsSync(bin)) return bin;
   log(`building FerretDB ${FERRET_VERSION} once (a few minutes on a fresh machine)...`);
   const env = { ...process.env, GOFLAGS: '-buildvcs=false', CGO_ENABLED: process.env.CGO_ENABLED ?? '0' };
@@ -52,6 +56,12 @@ function ensureFerretDB() {
     fs.cpSync(JSON.parse(out).Dir, src, { recursive: true });
     execFileSync('chmod', ['-R', 'u+w', src]);
     fs.writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${FERRET_VERSION}\n`);
+    // findAndModify with `fields` (a projection) is "not implemented" in FerretDB 1.24, and
+    // data-schemas' updateUser sends one (mongoose adds it for select:false paths). MongoDB
+    // supports it; the patch makes the test server do the same.
+    for (const patch of FERRET_PATCHES) {
+      execFileSync('patch', ['-p1', '-i', path.join(__dirname, '..', 'ferretdb', patch)], { cwd: src, stdio: 'ignore' });
+    }
     execFileSync('go', ['build', '-o', `${bin}.tmp`, './cmd/ferretdb'], { cwd: src, env, stdio: ['ignore', 'ignore', 'inherit'] });
     fs.renameSync(`${bin}.tmp`, bin);
   } finally {
@@ -110,7 +120,7 @@ async function startDatabase({ quiet = false } = {}) {
   if (process.env.MONGO_URI) {
     return { uri: process.env.MONGO_URI, kind: 'external', stop: async () => undefined };
   }
-  if (has('go') || fs.existsSync(path.join(cacheDir(), `ferretdb-${FERRET_VERSION}`))) {
+  if (has('go') || fs.existsSync(path.join(cacheDir(), `ferretdb-${FERRET_BUILD}`))) {
     const bin = ensureFerretDB();
     const port = await freePort();
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferret-state-'));

@@ -1,0 +1,190 @@
+import * as dataSchemas from '@librechat/data-schemas';
+import { createShinegoldSSO, ShinegoldSSO } from '../../src';
+import { AuditEvent } from '../../src/audit';
+import { SsoRefusal, SsoUnavailable } from '../../src/errors';
+import { openTestDb, TestDb } from '../../../../test/helpers/db';
+import { claims, config, sign } from '../../../../test/helpers/tokens';
+
+/**
+ * Find, create, link and sync against the real database (FerretDB or MongoDB), with users
+ * created by LibreChat's own data-schemas methods. No mocks.
+ */
+let db: TestDb;
+let sso: ShinegoldSSO;
+const events: AuditEvent[] = [];
+
+const cookie = async (over: Record<string, unknown> = {}) => ({ cookieHeader: `other=1; sg_session=${await sign(claims(over))}` });
+
+function build(raw: Record<string, unknown> = {}) {
+  return createShinegoldSSO({
+    config: config({
+      roles: { claim: 'roles', admin: ['admin'], map: { vip: 'VIP' }, known: ['VIP'] },
+      extensions: { vipLevel: { claim: 'vip_level', type: 'number' }, tags: { claim: 'tags', type: 'string[]' } },
+      ...raw,
+    }),
+    mongoose: db.mongoose,
+    dataSchemas: dataSchemas as any,
+    audit: (e) => events.push(e),
+  });
+}
+
+beforeAll(async () => {
+  db = await openTestDb(__filename);
+  sso = build();
+});
+afterAll(() => db.drop());
+beforeEach(() => {
+  events.length = 0;
+});
+
+async function refusedWith(p: Promise<unknown>, code: string) {
+  const e = await p.then(() => undefined, (x) => x);
+  expect(e).toBeInstanceOf(SsoRefusal);
+  expect(e.code).toBe(code);
+}
+
+describe('first visit', () => {
+  it('creates the LibreChat user through data-schemas, linked by shinegoldUserId', async () => {
+    const r = await sso.authenticator.authenticate(await cookie({ sub: 'first-1', email: 'First@Example.com', picture: 'https://cdn.test/a.png', vip_level: 3, tags: ['a'] }));
+    expect(r.created).toBe(true);
+    const stored = await db.store.User.findById(r.user._id).lean<any>();
+    expect(stored).toMatchObject({
+      provider: 'shinegold',
+      email: 'first@example.com',
+      emailVerified: true,
+      name: 'Ada Lovelace',
+      username: 'ada',
+      avatar: 'https://cdn.test/a.png',
+      role: 'USER',
+      shinegoldUserId: 'first-1',
+    });
+    expect(stored.password).toBeUndefined();
+    const mapping = await db.store.Identity.findOne({ provider: 'shinegold', externalId: 'first-1' }).lean<any>();
+    expect(String(mapping.userId)).toBe(String(r.user._id));
+    expect(mapping.extensions).toEqual({ vipLevel: 3, tags: ['a'] });
+    expect(mapping.claim).toBeNull();
+    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['user.created', 'login.accepted']));
+    expect(JSON.stringify(events)).not.toMatch(/eyJ/);
+  });
+
+  it('finds the same user on the next visit and makes the username unique for a namesake', async () => {
+    const again = await sso.authenticator.authenticate(await cookie({ sub: 'first-1', email: 'first@example.com' }));
+    expect(again.created).toBe(false);
+    const other = await sso.authenticator.authenticate(await cookie({ sub: 'first-2', email: 'other@example.com' }));
+    expect(other.created).toBe(true);
+    expect(other.user.username).not.toBe('ada');
+    expect(other.user.username).toMatch(/^ada-/);
+  });
+
+  it('gives 50 parallel first requests for one person exactly one user and one mapping, all logged in', async () => {
+    const token = await cookie({ sub: 'race-1', email: 'race@example.com', preferred_username: 'racer' });
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => sso.authenticator.authenticate(token)));
+    const ok = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<any>[];
+    expect(ok).toHaveLength(50);
+    expect(new Set(ok.map((r) => String(r.value.user._id))).size).toBe(1);
+    expect(ok.filter((r) => r.value.created)).toHaveLength(1);
+    expect(await db.store.User.countDocuments({ email: 'race@example.com' })).toBe(1);
+    expect(await db.store.Identity.countDocuments({ provider: 'shinegold', externalId: 'race-1' })).toBe(1);
+  });
+
+  it('refuses a first visit without an email, and writes nothing', async () => {
+    await refusedWith(sso.authenticator.authenticate(await cookie({ sub: 'no-mail', email: undefined })), 'SG_EMAIL_MISSING');
+    expect(await db.store.Identity.countDocuments({ externalId: 'no-mail' })).toBe(0);
+  });
+});
+
+describe('linking an existing LibreChat account by email', () => {
+  const local = async (email: string, extra: Record<string, unknown> = {}) =>
+    db.store.methods.createUser({ email, name: 'Existing', username: email.split('@')[0], provider: 'local', ...extra }, undefined, true, true);
+
+  it('links a verified email to an account without a password under the default policy', async () => {
+    const u = await local('social@example.com', { provider: 'google', googleId: 'g-1' });
+    const r = await sso.authenticator.authenticate(await cookie({ sub: 'link-1', email: 'social@example.com' }));
+    expect(r.linked).toBe(true);
+    expect(String(r.user._id)).toBe(String(u._id));
+    expect((await db.store.User.findById(u._id).lean<any>()).shinegoldUserId).toBe('link-1');
+  });
+
+  it('refuses to link when the main site has not verified the email', async () => {
+    await local('unverified@example.com', { provider: 'google' });
+    await refusedWith(sso.authenticator.authenticate(await cookie({ sub: 'link-2', email: 'unverified@example.com', email_verified: false })), 'SG_LINK_REFUSED');
+    expect(await db.store.Identity.countDocuments({ externalId: 'link-2' })).toBe(0);
+  });
+
+  it('never silently merges a local password account unless the policy allows it', async () => {
+    await local('pw@example.com', { password: '$2a$10$abcdefghijklmnopqrstuuJ9Yz2n2V8gE8kX0m0Xy8Vq2q2q2q2q2' });
+    await refusedWith(sso.authenticator.authenticate(await cookie({ sub: 'link-3', email: 'pw@example.com' })), 'SG_LINK_REFUSED');
+    const permissive = build({ linking: { email: 'verified', allowLocalAccounts: true } });
+    const r = await permissive.authenticator.authenticate(await cookie({ sub: 'link-3', email: 'pw@example.com' }));
+    expect(r.linked).toBe(true);
+  });
+
+  it('never takes over an account linked to another shinegold id', async () => {
+    await sso.authenticator.authenticate(await cookie({ sub: 'owner-1', email: 'taken@example.com' }));
+    await refusedWith(sso.authenticator.authenticate(await cookie({ sub: 'intruder-1', email: 'taken@example.com' })), 'SG_ACCOUNT_LINKED_ELSEWHERE');
+    const owner = await db.store.User.findOne({ email: 'taken@example.com' }).lean<any>();
+    expect(owner.shinegoldUserId).toBe('owner-1');
+    expect(events.some((e) => e.event === 'login.refused' && e.code === 'SG_ACCOUNT_LINKED_ELSEWHERE')).toBe(true);
+  });
+
+  it('refuses all linking under policy never', async () => {
+    await local('never@example.com', { provider: 'github' });
+    const strict = build({ linking: { email: 'never' } });
+    await refusedWith(strict.authenticator.authenticate(await cookie({ sub: 'link-4', email: 'never@example.com' })), 'SG_LINK_REFUSED');
+  });
+});
+
+describe('roles and sync on every login', () => {
+  it('grants ADMIN from the claim and takes it away when the claim goes', async () => {
+    const admin = await sso.authenticator.authenticate(await cookie({ sub: 'role-1', email: 'boss@example.com', roles: ['admin'] }));
+    expect(admin.user.role).toBe('ADMIN');
+    const demoted = await sso.authenticator.authenticate(await cookie({ sub: 'role-1', email: 'boss@example.com', roles: ['vip'] }));
+    expect(demoted.user.role).toBe('VIP');
+    expect(demoted.sync.role).toEqual({ from: 'ADMIN', to: 'VIP' });
+    const plain = await sso.authenticator.authenticate(await cookie({ sub: 'role-1', email: 'boss@example.com' }));
+    expect(plain.user.role).toBe('USER');
+    expect((await db.store.User.findById(plain.user._id).lean<any>()).role).toBe('USER');
+    expect(events.filter((e) => e.event === 'role.changed').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses entry without the required role, with a 403 refusal', async () => {
+    const gated = build({ roles: { claim: 'roles', required: ['member'] } });
+    const e = await gated.authenticator.authenticate(await cookie({ sub: 'role-2', email: 'guest@example.com', roles: ['visitor'] })).catch((x) => x);
+    expect(e.code).toBe('SG_ROLE_REQUIRED');
+    expect(e.status).toBe(403);
+  });
+
+  it('syncs profile and extension fields by policy, and keeps onCreate fields', async () => {
+    await sso.authenticator.authenticate(await cookie({ sub: 'sync-1', email: 'sync@example.com', name: 'Old', preferred_username: 'oldname', vip_level: 1 }));
+    const r = await sso.authenticator.authenticate(await cookie({ sub: 'sync-1', email: 'sync2@example.com', name: 'New', preferred_username: 'newname', vip_level: 5 }));
+    expect(r.user).toMatchObject({ name: 'New', email: 'sync2@example.com', username: 'oldname' });
+    expect(r.sync.changed).toEqual(expect.arrayContaining(['name', 'email', 'extensions']));
+    expect((await db.store.Identity.findOne({ externalId: 'sync-1' }).lean<any>()).extensions).toEqual({ vipLevel: 5 });
+  });
+
+  it('does not take an email that another account already has', async () => {
+    await sso.authenticator.authenticate(await cookie({ sub: 'col-1', email: 'col1@example.com' }));
+    await sso.authenticator.authenticate(await cookie({ sub: 'col-2', email: 'col2@example.com' }));
+    const r = await sso.authenticator.authenticate(await cookie({ sub: 'col-2', email: 'col1@example.com' }));
+    expect(r.user.email).toBe('col2@example.com');
+    expect(r.sync.emailCollision).toBe(true);
+  });
+
+  it('refuses a banned identity', async () => {
+    await sso.authenticator.authenticate(await cookie({ sub: 'ban-1', email: 'ban@example.com' }));
+    await db.store.Identity.updateOne({ externalId: 'ban-1' }, { $set: { status: 'banned' } });
+    await refusedWith(sso.authenticator.authenticate(await cookie({ sub: 'ban-1', email: 'ban@example.com' })), 'SG_USER_BANNED');
+  });
+});
+
+describe('a broken database', () => {
+  it('is reported as unavailable (error), not as a bad credential, and leaves nothing half-written', async () => {
+    const lost = await openTestDb(__filename);
+    const broken = createShinegoldSSO({ config: sso.config, mongoose: lost.mongoose, dataSchemas: dataSchemas as any, audit: () => undefined });
+    await lost.mongoose.disconnect();
+    const e = await broken.authenticator.authenticate(await cookie({ sub: 'down-1', email: 'down@example.com' })).catch((x) => x);
+    expect(e).toBeInstanceOf(SsoUnavailable);
+    expect(e.code).toBe('SG_DB_UNAVAILABLE');
+    expect(await db.store.User.countDocuments({ email: 'down@example.com' })).toBe(0);
+  });
+});
