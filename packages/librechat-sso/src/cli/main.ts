@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * `shinegold-sso <command>`: the operators' tool. Reads librechat.yaml from CONFIG_PATH or the
+ * working directory and keys from the environment, exactly as the server does.
+ *
+ *   check-config     validate the shinegold: section; list every problem; exit 1 if any
+ *   verify-token     read a token on stdin and say whether chat would accept it, and why not
+ */
+import { checkConfig } from './check-config';
+import { verifyToken } from './verify-token';
+
+const USAGE = `usage: shinegold-sso <command>
+
+  check-config   validate the shinegold: section of librechat.yaml (CONFIG_PATH or ./librechat.yaml)
+  verify-token   read a token on stdin; print the decision (exit 0 accepted, 1 refused, 2 broken)
+
+Keys come from the environment: SHINEGOLD_JWT_SECRET, SHINEGOLD_JWT_PUBLIC_KEY or SHINEGOLD_JWKS_URI.
+With MONGO_URI set, verify-token also shows the LibreChat user the token maps to (read only).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd] = argv;
+  switch (cmd) {
+    case 'check-config':
+      return checkConfig(process.stdout);
+    case 'verify-token':
+      return verifyToken(process.stdin, process.stdout);
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE + '\n');
+      return cmd ? 0 : 2;
+    default:
+      process.stderr.write(`unknown command: ${cmd}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`shinegold-sso: ${(e as Error).message}\n`);
+    process.exit(2);
+  },
+);

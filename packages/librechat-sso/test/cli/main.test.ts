@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { claims, nowSec, sign, SECRET } from '../../../../test/helpers/tokens';
+
+/** The built CLI, run as an operator runs it: the example librechat.yaml, keys from env. */
+const root = path.resolve(__dirname, '../../../..');
+const cli = path.join(root, 'packages/librechat-sso/dist/cli/main.js');
+const env = { PATH: process.env.PATH!, CONFIG_PATH: path.join(root, 'librechat.yaml'), SHINEGOLD_JWT_SECRET: SECRET };
+const run = (args: string[], input = '', extra: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [cli, ...args], { input, env: { ...env, ...extra }, encoding: 'utf8' });
+const token = (over: Record<string, unknown> = {}) =>
+  sign(claims({ iss: 'https://shinegold.com', aud: 'chat.shinegold.com', roles: ['vip'], ...over }));
+
+describe('shinegold-sso check-config', () => {
+  it('accepts the example librechat.yaml and describes it', () => {
+    const r = run(['check-config']);
+    expect(r.stdout).toMatch(/the shinegold section is valid/);
+    expect(r.stdout).toMatch(/provider shinegold: active, issuer https:\/\/shinegold.com/);
+    expect(r.status).toBe(0);
+  });
+
+  it('lists every problem and exits non-zero', () => {
+    const r = run(['check-config'], '', { SHINEGOLD_JWT_SECRET: 'short', SHINEGOLD_JWKS_URI: 'http://x' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/problem: .*more than one kind of key/);
+  });
+});
+
+describe('shinegold-sso verify-token', () => {
+  it('prints the claims and the chat role of an accepted token', async () => {
+    const r = run(['verify-token'], await token());
+    expect(r.stdout).toMatch(/ACCEPTED by provider shinegold/);
+    expect(r.stdout).toMatch(/subject \(shinegold user id\): u-1001/);
+    expect(r.stdout).toMatch(/role in chat: VIP/);
+    expect(r.status).toBe(0);
+  });
+
+  it('prints the code and a sentence for a refused token, exit 1, never the token', async () => {
+    const t = await token({ exp: nowSec() - 3600, iat: nowSec() - 4000 });
+    const r = run(['verify-token'], t);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/REFUSED SG_TOKEN_EXPIRED: The token has expired\./);
+    expect(r.stdout).not.toContain(t.split('.')[2]);
+  });
+
+  it('names the LibreChat user the token maps to when a database is configured', async () => {
+    const r = run(['verify-token'], await token({ sub: 'cli-nobody' }), { MONGO_URI: `${process.env.MONGO_URI!.replace(/\/?$/, '/')}t_cli_${Date.now()}` });
+    expect(r.stdout).toMatch(/no LibreChat user yet: one will be created at the first visit/);
+    expect(r.status).toBe(0);
+  });
+});
