@@ -138,12 +138,24 @@ async function startDatabase({ quiet = false } = {}) {
       backendArgs = ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
       cleanup = () => fs.rmSync(dataDir, { recursive: true, force: true });
     }
+    // FerretDB logs every refused duplicate key as an ERROR; the tests cause those on purpose.
+    // Its log goes to a file and is shown only if it fails to start.
+    const logFile = path.join(stateDir, 'ferretdb.log');
+    const logFd = fs.openSync(logFile, 'a');
     const child = spawn(
       bin,
-      [...backendArgs, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${stateDir}`, '--telemetry=disable', '--log-level=error', '--debug-addr=-'],
-      { stdio: ['ignore', 'ignore', quiet ? 'ignore' : 'inherit'] },
+      [...backendArgs, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${stateDir}`, '--telemetry=disable', '--log-level=warn', '--debug-addr=-'],
+      { stdio: ['ignore', logFd, logFd] },
     );
-    await waitForPort(port, 20_000, child);
+    fs.closeSync(logFd);
+    try {
+      await waitForPort(port, 20_000, child);
+    } catch (e) {
+      process.stderr.write(fs.readFileSync(logFile, 'utf8').slice(-4000));
+      child.kill('SIGKILL');
+      cleanup();
+      throw e;
+    }
     if (!quiet) log(`${kind} on 127.0.0.1:${port}`);
     return {
       uri: `mongodb://127.0.0.1:${port}/`,

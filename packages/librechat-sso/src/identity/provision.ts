@@ -29,6 +29,8 @@ export interface ProvisionOptions {
   leaseMs?: number;
   pollMs?: number;
   now?: () => Date;
+  /** lastLoginAt is refreshed at most this often for an unchanged login (default 60 s). */
+  lastLoginGranularityMs?: number;
   /** The provider whose external id is also written to `user.shinegoldUserId`. */
   primaryProvider?: string;
 }
@@ -51,6 +53,7 @@ async function db<T>(what: string, fn: () => Promise<T>): Promise<T> {
 export function createProvisioner(store: Store, config: ShinegoldConfig, opts: ProvisionOptions = {}) {
   const leaseMs = opts.leaseMs ?? 10_000;
   const pollMs = opts.pollMs ?? 25;
+  const lastLoginGranularityMs = opts.lastLoginGranularityMs ?? 60_000;
   const now = opts.now ?? (() => new Date());
   const primary = opts.primaryProvider ?? (config.providers.find((p) => p.name === 'shinegold') ?? config.providers[0])?.name;
   const { Identity, User, methods } = store;
@@ -223,11 +226,16 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     if (Object.keys(plan.user).length > 0) {
       current = (await methods.updateUser(String(user._id), plan.user)) ?? { ...user, ...plan.user };
     }
-    const mappingSet: Record<string, unknown> = {
-      lastLoginAt: now(),
-      claimsSnapshot: snapshot(identity),
-      sessionId: identity.sessionId ?? null,
-    };
+    // The mapping row is written only when something changed or lastLoginAt is stale: a
+    // known user's request then costs two reads and no write (the hot path of every refresh).
+    const snap = snapshot(identity);
+    const stale = !mapping.lastLoginAt || now().getTime() - new Date(mapping.lastLoginAt).getTime() > lastLoginGranularityMs;
+    const dirty =
+      created || linked || stale || !!plan.extensions ||
+      (mapping.sessionId ?? null) !== (identity.sessionId ?? null) ||
+      JSON.stringify(mapping.claimsSnapshot ?? null) !== JSON.stringify(snap);
+    if (!dirty) return { user: current, mapping, created, linked, sync: plan as SyncPlan };
+    const mappingSet: Record<string, unknown> = { lastLoginAt: now(), claimsSnapshot: snap, sessionId: identity.sessionId ?? null };
     if (plan.extensions) mappingSet.extensions = plan.extensions;
     const updated = await Identity.findOneAndUpdate({ _id: mapping._id }, { $set: mappingSet }, { new: true }).lean<IdentityDoc>();
     return { user: current, mapping: updated ?? mapping, created, linked, sync: plan as SyncPlan };
