@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ShinegoldConfig } from '../config/schema';
 import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
-import { IdentityDoc, Store } from '../store/models';
+import { IdentityDoc, identityKey, Store } from '../store/models';
 import { Identity } from './map';
 import { newUserFields, planSync, SyncPlan } from './sync';
 
@@ -121,7 +121,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
   }
 
   async function readMapping(identity: Identity): Promise<IdentityDoc | null> {
-    return Identity.findOne({ provider: identity.provider, externalId: identity.externalId }).lean<IdentityDoc>();
+    return Identity.findById(identityKey(identity.provider, identity.externalId)).lean<IdentityDoc>();
   }
 
   /** Waits for whoever holds the lease to finish; takes a stale lease over. */
@@ -130,6 +130,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     for (;;) {
       try {
         const created = await Identity.create({
+          _id: identityKey(identity.provider, identity.externalId),
           provider: identity.provider,
           externalId: identity.externalId,
           userId: null,

@@ -38,6 +38,9 @@ export interface LibreChatMethods {
   generateRefreshToken?(session: unknown): Promise<string>;
 }
 
+/** The mapping row's _id for an external identity. */
+export const identityKey = (provider: string, externalId: string) => `${provider}:${externalId}`;
+
 /** Adds our paths to LibreChat's user schema. Idempotent; must run before `createModels`. */
 export function extendUserSchema(ds: Pick<DataSchemas, 'userSchema'>): void {
   if (ds.userSchema.path('shinegoldUserId')) return;
@@ -49,7 +52,8 @@ export function extendUserSchema(ds: Pick<DataSchemas, 'userSchema'>): void {
 }
 
 export interface IdentityDoc {
-  _id: Types.ObjectId;
+  /** `provider:externalId`: the key itself, so the hot lookup is by _id on any server. */
+  _id: string;
   provider: string;
   externalId: string;
   userId: Types.ObjectId | null;
@@ -115,6 +119,7 @@ export function createStore(mongoose: Mongoose, ds: DataSchemas, methodDeps?: Re
 
   const identitySchema = new Schema<IdentityDoc>(
     {
+      _id: { type: String },
       provider: { type: String, required: true },
       externalId: { type: String, required: true },
       userId: { type: Schema.Types.ObjectId, ref: 'User', default: null },
