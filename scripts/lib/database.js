@@ -21,8 +21,8 @@ const path = require('node:path');
 const FERRET_VERSION = 'v1.24.2';
 const FERRET_MODULE = 'github.com/FerretDB/FerretDB';
 // Our patches to FerretDB, applied before building; the suffix names the patch set in the cache.
-const FERRET_PATCHES = ['findandmodify-fields.patch'];
-const FERRET_BUILD = `${FERRET_VERSION}-sg1`;
+const FERRET_PATCHES = ['findandmodify-fields.patch', 'ttl-as-plain-index.patch'];
+const FERRET_BUILD = `${FERRET_VERSION}-sg2`;
 
 function cacheDir() {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -60,7 +60,7 @@ function ensureFerretDB() {
     // data-schemas' updateUser sends one (mongoose adds it for select:false paths). MongoDB
     // supports it; the patch makes the test server do the same.
     for (const patch of FERRET_PATCHES) {
-      execFileSync('patch', ['-p1', '-i', path.join(__dirname, '..', 'ferretdb', patch)], { cwd: src, stdio: 'ignore' });
+      execFileSync("patch", ["-p1", "-i", path.join(__dirname, "..", "ferretdb", patch)], { cwd: src, stdio: ["ignore", "ignore", "inherit"] });
     }
     execFileSync('go', ['build', '-o', `${bin}.tmp`, './cmd/ferretdb'], { cwd: src, env, stdio: ['ignore', 'ignore', 'inherit'] });
     fs.renameSync(`${bin}.tmp`, bin);

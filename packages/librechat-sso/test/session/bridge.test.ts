@@ -1,0 +1,98 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import * as dataSchemas from '@librechat/data-schemas';
+import { createShinegoldSSO, ShinegoldSSO } from '../../src';
+import { openTestDb, TestDb } from '../../../../test/helpers/db';
+import { claims, config, sign } from '../../../../test/helpers/tokens';
+import { createHarness } from '../../../../test/librechat-harness/server';
+
+/** The refresh bridge, mounted as the patch mounts it, on the real database. */
+process.env.JWT_SECRET = process.env.JWT_SECRET || 'harness-access-secret-32-bytes-long!!';
+process.env.JWT_REFRESH_SECRET = process.env.JWT_REFRESH_SECRET || 'harness-refresh-secret-32-bytes-long!';
+
+let db: TestDb;
+let sso: ShinegoldSSO;
+let server: http.Server;
+let base = '';
+
+beforeAll(async () => {
+  db = await openTestDb(__filename);
+  sso = createShinegoldSSO({ config: config(), mongoose: db.mongoose, dataSchemas: dataSchemas as any, audit: () => undefined });
+  server = createHarness(sso).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await db.drop();
+});
+
+/** A tiny cookie jar: name -> value, from Set-Cookie headers. */
+function jarFrom(res: Response, jar: Record<string, string> = {}) {
+  for (const c of res.headers.getSetCookie()) {
+    const [pair] = c.split(';');
+    const [name, value] = pair.split('=');
+    if (value === '' || /Expires=Thu, 01 Jan 1970/.test(c)) delete jar[name];
+    else jar[name] = value;
+  }
+  return jar;
+}
+const header = (jar: Record<string, string>) => Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
+const refresh = (jar: Record<string, string>) => fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: header(jar) } });
+const parent = async (over: Record<string, unknown>) => sign(claims(over));
+
+it('answers LibreChat\'s "not logged in" with no cookies at all', async () => {
+  const r = await refresh({});
+  expect(r.status).toBe(200);
+  expect(await r.text()).toBe('Refresh token not provided');
+});
+
+it('logs a person with a main-site cookie in: LibreChat cookies, answer shape, a working access token', async () => {
+  const jar: Record<string, string> = { sg_session: await parent({ sub: 'br-1', email: 'br1@example.com' }) };
+  const r = await refresh(jar);
+  expect(r.status).toBe(200);
+  const body = await r.json();
+  expect(body.user).toMatchObject({ email: 'br1@example.com', provider: 'shinegold' });
+  expect(body.user.password).toBeUndefined();
+  const setCookies = r.headers.getSetCookie();
+  expect(setCookies.find((c) => c.startsWith('refreshToken='))).toMatch(/HttpOnly; SameSite=Strict/);
+  expect(setCookies.find((c) => c.startsWith('token_provider=librechat'))).toMatch(/HttpOnly; SameSite=Strict/);
+  const me = await fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${body.token}` } });
+  expect((await me.json()).email).toBe('br1@example.com');
+
+  // Same person, session in place: LibreChat's own refresh runs.
+  jarFrom(r, jar);
+  const again = await refresh(jar);
+  expect(again.status).toBe(200);
+  expect(again.headers.get('x-harness')).toBe('native');
+  expect((await again.json()).user.email).toBe('br1@example.com');
+});
+
+it('ends the old chat session when the main-site user switches', async () => {
+  const jar: Record<string, string> = { sg_session: await parent({ sub: 'br-2', email: 'br2@example.com' }) };
+  jarFrom(await refresh(jar), jar);
+  const oldRefresh = jar.refreshToken;
+  const oldUser = await db.store.User.findOne({ email: 'br2@example.com' }).lean<any>();
+  jar.sg_session = await parent({ sub: 'br-3', email: 'br3@example.com' });
+  const r = await refresh(jar);
+  expect(r.headers.get('x-harness')).toBeNull();
+  expect((await r.json()).user.email).toBe('br3@example.com');
+  expect(await db.store.methods.findSession({ userId: String(oldUser._id), refreshToken: oldRefresh })).toBeNull();
+});
+
+it('ends the chat session when the main-site cookie is gone or refused', async () => {
+  const jar: Record<string, string> = { sg_session: await parent({ sub: 'br-4', email: 'br4@example.com' }) };
+  jarFrom(await refresh(jar), jar);
+  const user = await db.store.User.findOne({ email: 'br4@example.com' }).lean<any>();
+  expect(await db.store.Session.countDocuments({ user: user._id })).toBe(1);
+  delete jar.sg_session;
+  const r = await refresh(jar);
+  expect(await r.text()).toBe('Refresh token not provided');
+  expect(r.headers.getSetCookie().join('\n')).toMatch(/refreshToken=;/);
+  expect(await db.store.Session.countDocuments({ user: user._id })).toBe(0);
+
+  const jar2: Record<string, string> = { sg_session: await parent({ sub: 'br-5', email: 'br5@example.com' }) };
+  jarFrom(await refresh(jar2), jar2);
+  jar2.sg_session = await parent({ sub: 'br-5', email: 'br5@example.com', aud: 'someone-else' });
+  expect(await (await refresh(jar2)).text()).toBe('Refresh token not provided');
+});
