@@ -2,12 +2,15 @@ import express from 'express';
 import jwt from 'jsonwebtoken';
 import type { ShinegoldSSO } from '../../packages/librechat-sso/src';
 import { createAuthRouter } from '../../packages/librechat-sso/src/librechat';
+import { createBackchannelRouter } from '../../packages/librechat-sso/src/librechat/backchannel';
+import { isRevoked } from '../../packages/librechat-sso/src/session/revocation';
 
 /**
  * A small stand-in for LibreChat's API, for CI (which has no LibreChat source): the real
  * data-schemas, and LibreChat v0.8.7's refresh and JWT behaviour re-implemented from reading
  * its AuthController.refreshController, AuthService.setAuthTokens and jwtStrategy. The add-on
  * is mounted exactly where the auth.js patch mounts it: before LibreChat's own /api/auth routes.
+ * The access-token check applies `isRevoked` as `guardLibreChatJwt` does in LibreChat.
  * Answers from LibreChat's own handlers carry `x-harness: native` so tests can tell them apart.
  */
 export function createHarness(sso: ShinegoldSSO) {
@@ -15,6 +18,7 @@ export function createHarness(sso: ShinegoldSSO) {
   const app = express();
   const auth = express.Router();
   auth.use(createAuthRouter(sso));
+  auth.use(createBackchannelRouter(sso));
 
   auth.post('/refresh', async (req, res) => {
     res.set('x-harness', 'native');
@@ -43,9 +47,10 @@ export function createHarness(sso: ShinegoldSSO) {
   app.get('/api/user', async (req, res) => {
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     try {
-      const p = jwt.verify(m?.[1] ?? '', process.env.JWT_SECRET!) as { id: string };
+      const p = jwt.verify(m?.[1] ?? '', process.env.JWT_SECRET!) as { id: string; iat?: number };
       const user = await methods.getUserById(p.id, '-password -__v -totpSecret -backupCodes');
-      if (!user) return res.sendStatus(401);
+      // isRevoked is what guardLibreChatJwt adds to LibreChat's real jwt strategy.
+      if (!user || isRevoked(user, p.iat)) return res.sendStatus(401);
       return res.json(user);
     } catch {
       return res.sendStatus(401);

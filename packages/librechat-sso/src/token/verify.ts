@@ -13,6 +13,11 @@ export interface VerifiedToken {
 export interface Verifier {
   /** Verifies signature and claims. Throws SsoRefusal (bad token) or SsoUnavailable (keys). */
   verify(token: string): Promise<VerifiedToken>;
+  /**
+   * Verifies only the header rules and the signature, for tokens with other claim rules
+   * (back-channel logout). The caller must validate the claims.
+   */
+  verifySignature(token: string): Promise<{ provider: ProviderConfig; payload: unknown }>;
 }
 
 /** Seconds since the epoch; injected so tests and replays can pin time. */
@@ -56,8 +61,7 @@ export function createVerifier(config: ShinegoldConfig, clock: Clock = systemClo
   }));
   const byIssuer = new Map(compiled.map((c) => [c.provider.issuer, c]));
 
-  return {
-    async verify(token: string): Promise<VerifiedToken> {
+  async function verifySignature(token: string): Promise<{ provider: ProviderConfig; payload: unknown; target: CompiledProvider }> {
       if (Buffer.byteLength(token, 'utf8') > config.maxTokenBytes) {
         throw new SsoRefusal('SG_TOKEN_TOO_LARGE', { limit: config.maxTokenBytes });
       }
@@ -112,8 +116,17 @@ export function createVerifier(config: ShinegoldConfig, clock: Clock = systemClo
       } catch {
         throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: 'payload is not JSON' });
       }
-      const claims = validateClaims(payload, target.expectations, clock());
-      return { provider: target.provider, claims };
+      return { provider: target.provider, payload, target };
+  }
+
+  return {
+    async verify(token: string): Promise<VerifiedToken> {
+      const { provider, payload, target } = await verifySignature(token);
+      return { provider, claims: validateClaims(payload, target.expectations, clock()) };
+    },
+    async verifySignature(token: string) {
+      const { provider, payload } = await verifySignature(token);
+      return { provider, payload };
     },
   };
 }

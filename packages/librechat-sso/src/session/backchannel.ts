@@ -1,0 +1,102 @@
+import type { AuditSink } from '../audit';
+import { errorFields } from '../audit';
+import type { ProviderConfig } from '../config/schema';
+import { isRefusal, SsoRefusal } from '../errors';
+import { identityKey, Store } from '../store/models';
+import type { Clock, Verifier } from '../token/verify';
+
+/**
+ * Main site -> chat logout, after OpenID Connect Back-Channel Logout 1.0: the main site POSTs a
+ * signed `logout_token` (same keys as the login token). Validation (§2.6):
+ * iss, aud, iat (not in the future, not older than `maxAgeSec`), exp if present, a jti, the
+ * `events` member with the back-channel event, sub and/or sid, and no `nonce`. A jti is accepted
+ * once: the replay store is a MongoDB collection shared by every replica; expiry is checked in
+ * the query (the TTL index only tidies up).
+ * Effect: every LibreChat session of the user is deleted and access tokens issued before now are
+ * refused (see revocation.ts).
+ */
+export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+export interface LogoutClaims {
+  sub?: string;
+  sid?: string;
+  jti: string;
+  iss: string;
+  expiresAt: number;
+}
+
+/** Pure: validates logout-token claims against a provider. Throws SsoRefusal. */
+export function validateLogoutClaims(payload: unknown, provider: ProviderConfig, nowSec: number, maxAgeSec = 300): LogoutClaims {
+  const bad = (reason: string) => new SsoRefusal('SG_LOGOUT_TOKEN_INVALID', { reason });
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw bad('payload is not an object');
+  const p = payload as Record<string, unknown>;
+  const tol = provider.clockToleranceSec;
+  if (p.iss !== provider.issuer) throw bad('wrong issuer');
+  const aud = typeof p.aud === 'string' ? [p.aud] : Array.isArray(p.aud) ? p.aud : [];
+  if (!aud.includes(provider.audience)) throw bad('wrong audience');
+  if (typeof p.iat !== 'number' || !Number.isFinite(p.iat)) throw bad('iat missing');
+  if (p.iat > nowSec + tol) throw bad('iat in the future');
+  if (nowSec - p.iat > maxAgeSec + tol) throw bad('too old');
+  if (p.exp !== undefined && (typeof p.exp !== 'number' || p.exp <= nowSec - tol)) throw bad('expired');
+  if (typeof p.jti !== 'string' || p.jti === '' || p.jti.length > 256) throw bad('jti missing');
+  const events = p.events as Record<string, unknown> | undefined;
+  if (typeof events !== 'object' || events === null || typeof events[BACKCHANNEL_EVENT] !== 'object' || events[BACKCHANNEL_EVENT] === null) {
+    throw bad('back-channel logout event missing');
+  }
+  if (p.nonce !== undefined) throw bad('nonce present');
+  const sub = typeof p.sub === 'string' && p.sub !== '' ? p.sub : undefined;
+  const sid = typeof p.sid === 'string' && p.sid !== '' ? p.sid : undefined;
+  if (!sub && !sid) throw bad('neither sub nor sid');
+  const expiresAt = typeof p.exp === 'number' ? p.exp : p.iat + maxAgeSec;
+  return { sub, sid, jti: p.jti, iss: p.iss as string, expiresAt: expiresAt + tol };
+}
+
+export function createBackchannel(deps: { verifier: Verifier; store: Store; audit: AuditSink; clock: Clock }) {
+  const { verifier, store, audit, clock } = deps;
+
+  /** Records the jti once; false if it was seen and has not expired. */
+  async function firstUse(key: string, expiresAt: Date, now: Date): Promise<boolean> {
+    try {
+      await store.Replay.create({ _id: key, kind: 'backchannel', expiresAt });
+      return true;
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e;
+      const res = await store.Replay.updateOne({ _id: key, expiresAt: { $lt: now } }, { $set: { expiresAt } });
+      return res.modifiedCount === 1;
+    }
+  }
+
+  /** Returns the HTTP status (200 or 400) and, for 400, the refusal code. */
+  async function handle(logoutToken: unknown): Promise<{ status: 200 | 400 | 503; code?: string; users?: number }> {
+    try {
+      if (typeof logoutToken !== 'string' || logoutToken === '') throw new SsoRefusal('SG_LOGOUT_TOKEN_INVALID', { reason: 'no logout_token' });
+      const { provider, payload } = await verifier.verifySignature(logoutToken);
+      const nowSec = clock();
+      const claims = validateLogoutClaims(payload, provider, nowSec);
+      if (!(await firstUse(`bcl:${claims.iss}:${claims.jti}`, new Date(claims.expiresAt * 1000), new Date(nowSec * 1000)))) {
+        throw new SsoRefusal('SG_TOKEN_REPLAYED');
+      }
+      const userIds = new Set<string>();
+      if (claims.sub) {
+        const row = await store.Identity.findById(identityKey(provider.name, claims.sub)).lean();
+        if (row?.userId) userIds.add(String(row.userId));
+      }
+      if (claims.sid) {
+        const rows = await store.Identity.find({ provider: provider.name, sessionId: claims.sid }).lean();
+        rows.forEach((r) => r.userId && userIds.add(String(r.userId)));
+      }
+      for (const userId of userIds) {
+        await store.methods.deleteAllUserSessions({ userId });
+        await store.methods.updateUser(userId, { shinegoldRevokedBefore: nowSec });
+      }
+      audit({ event: 'logout.backchannel', outcome: 'success', provider: provider.name, externalId: claims.sub, detail: { users: userIds.size, bySid: !!claims.sid } });
+      return { status: 200, users: userIds.size };
+    } catch (e) {
+      const fields = errorFields(e);
+      audit({ event: 'logout.backchannel', outcome: isRefusal(e) ? 'failure' : 'error', ...fields });
+      return isRefusal(e) ? { status: 400, code: e.code } : { status: 503, code: fields.code };
+    }
+  }
+
+  return { handle };
+}

@@ -1,0 +1,42 @@
+/**
+ * Access tokens LibreChat issued before a mirrored logout must stop working at once, not when
+ * they expire (15 minutes by default). A logout writes `shinegoldRevokedBefore` (seconds) on the
+ * LibreChat user; LibreChat's JWT strategy already loads that user document on every API call,
+ * so checking it costs no extra read.
+ */
+export function isRevoked(user: { shinegoldRevokedBefore?: number | null } | null | undefined, iat: unknown): boolean {
+  const cutoff = user?.shinegoldRevokedBefore;
+  if (typeof cutoff !== 'number') return false;
+  // A token without a numeric iat cannot prove it is newer than the logout: refused.
+  return typeof iat !== 'number' || iat < cutoff;
+}
+
+interface PassportLike {
+  _strategy?(name: string): unknown;
+}
+
+/**
+ * Wraps the verify callback of the passport-jwt strategy LibreChat registered as `jwt`, so a
+ * revoked token gives `done(null, false)` (401) before LibreChat sees the user. Idempotent.
+ * Returns false when no such strategy is registered (nothing was wrapped).
+ */
+export function guardLibreChatJwt(passport: PassportLike, name = 'jwt'): boolean {
+  const strategy = passport._strategy?.(name) as { _verify?: Function; __shinegoldGuard?: boolean } | undefined;
+  if (!strategy || typeof strategy._verify !== 'function') return false;
+  if (strategy.__shinegoldGuard) return true;
+  const original = strategy._verify;
+  strategy._verify = function guarded(this: unknown, ...args: unknown[]) {
+    // passport-jwt calls verify(payload, done) or verify(req, payload, done).
+    const done = args[args.length - 1] as (err: unknown, user?: unknown, info?: unknown) => void;
+    const payload = args[args.length - 2] as { iat?: unknown } | undefined;
+    return original.apply(this, [
+      ...args.slice(0, -1),
+      (err: unknown, user: any, info: unknown) => {
+        if (!err && user && isRevoked(user, payload?.iat)) return done(null, false, { code: 'SG_SESSION_REVOKED' });
+        return done(err, user, info);
+      },
+    ]);
+  };
+  strategy.__shinegoldGuard = true;
+  return true;
+}

@@ -1,0 +1,113 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import * as dataSchemas from '@librechat/data-schemas';
+import { createShinegoldSSO, ShinegoldSSO } from '../../src';
+import { BACKCHANNEL_EVENT } from '../../src/session/backchannel';
+import { isRevoked } from '../../src/session/revocation';
+import { openTestDb, TestDb } from '../../../../test/helpers/db';
+import { AUDIENCE, ISSUER, claims, config, nowSec, sign } from '../../../../test/helpers/tokens';
+import { createHarness } from '../../../../test/librechat-harness/server';
+
+/** Back-channel logout (OIDC BCL 1.0) against the real database, through the mounted route. */
+process.env.JWT_SECRET = process.env.JWT_SECRET || 'harness-access-secret-32-bytes-long!!';
+process.env.JWT_REFRESH_SECRET = process.env.JWT_REFRESH_SECRET || 'harness-refresh-secret-32-bytes-long!';
+
+let db: TestDb;
+let sso: ShinegoldSSO;
+let server: http.Server;
+let base = '';
+let n = 0;
+
+beforeAll(async () => {
+  db = await openTestDb(__filename);
+  sso = createShinegoldSSO({ config: config(), mongoose: db.mongoose, dataSchemas: dataSchemas as any, audit: () => undefined });
+  server = createHarness(sso).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await db.drop();
+});
+
+const logoutToken = (over: Record<string, unknown> = {}, key?: string) =>
+  sign(
+    { iss: ISSUER, aud: AUDIENCE, iat: nowSec(), exp: nowSec() + 120, jti: `jti-${++n}-${Date.now()}`, sub: 'bc-1', events: { [BACKCHANNEL_EVENT]: {} }, ...over },
+    key ? { key } : {},
+  );
+const post = (token: string) =>
+  fetch(`${base}/api/auth/sso/backchannel-logout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ logout_token: token }).toString(),
+  });
+
+/** Logs bc-1 in through the bridge; returns its access token and refresh cookie. */
+async function login(sub = 'bc-1') {
+  const r = await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: `sg_session=${await sign(claims({ sub, email: `${sub}@example.com`, sid: `sid-${sub}` }))}` } });
+  const body = await r.json();
+  return { token: body.token as string, userId: String(body.user._id) };
+}
+
+it('deletes every session of the user and refuses access tokens issued before it', async () => {
+  const { token, userId } = await login();
+  await login();
+  expect(await db.store.Session.countDocuments({ user: userId })).toBe(2);
+  expect((await fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1100)); // iat has one-second resolution
+  const r = await post(await logoutToken());
+  expect(r.status).toBe(200);
+  expect(r.headers.get('cache-control')).toBe('no-store');
+  expect(await db.store.Session.countDocuments({ user: userId })).toBe(0);
+  expect((await fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+  // A new login afterwards works.
+  const again = await login();
+  expect((await fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${again.token}` } })).status).toBe(200);
+});
+
+it('logs out by sid', async () => {
+  const { userId } = await login('bc-2');
+  expect((await post(await logoutToken({ sub: undefined, sid: 'sid-bc-2' }))).status).toBe(200);
+  expect(await db.store.Session.countDocuments({ user: userId })).toBe(0);
+});
+
+it('refuses bad logout tokens with 400 and changes nothing', async () => {
+  const { userId } = await login('bc-3');
+  const cases: Array<[string, Promise<string>]> = [
+    ['bad signature', logoutToken({ sub: 'bc-3' }, 'some-other-secret-that-is-32-bytes-long!')],
+    ['wrong aud', logoutToken({ sub: 'bc-3', aud: 'other' })],
+    ['expired', logoutToken({ sub: 'bc-3', iat: nowSec() - 900, exp: nowSec() - 600 })],
+    ['missing events', logoutToken({ sub: 'bc-3', events: undefined })],
+    ['nonce present', logoutToken({ sub: 'bc-3', nonce: 'n-1' })],
+    ['no sub or sid', logoutToken({ sub: undefined })],
+  ];
+  for (const [name, token] of cases) {
+    const r = await post(await token);
+    expect([name, r.status]).toEqual([name, 400]);
+    expect(r.headers.get('cache-control')).toBe('no-store');
+  }
+  expect((await post('')).status).toBe(400);
+  expect(await db.store.Session.countDocuments({ user: userId })).toBe(1);
+});
+
+it('refuses a replayed jti, across replicas (the store is the database)', async () => {
+  const token = await logoutToken({ sub: 'bc-4', jti: 'replay-me' });
+  expect((await post(token)).status).toBe(200);
+  const r = await post(token);
+  expect(r.status).toBe(400);
+  expect((await r.json()).code).toBe('SG_TOKEN_REPLAYED');
+  expect(await db.store.Replay.countDocuments({ _id: `bcl:${ISSUER}:replay-me` })).toBe(1);
+});
+
+it('answers 200 for an unknown user, touching nobody', async () => {
+  const before = await db.store.Session.countDocuments({});
+  expect((await post(await logoutToken({ sub: 'nobody-here' }))).status).toBe(200);
+  expect(await db.store.Session.countDocuments({})).toBe(before);
+});
+
+it('judges revocation by iat: older tokens and tokens without iat are revoked', () => {
+  expect(isRevoked({ shinegoldRevokedBefore: 100 }, 99)).toBe(true);
+  expect(isRevoked({ shinegoldRevokedBefore: 100 }, 100)).toBe(false);
+  expect(isRevoked({ shinegoldRevokedBefore: 100 }, undefined)).toBe(true);
+  expect(isRevoked({}, 1)).toBe(false);
+});
