@@ -42,6 +42,17 @@ export function createHarness(sso: ShinegoldSSO) {
     }
   });
 
+  // LibreChat's logoutController after requireJwtAuth: ends the session, clears its cookies.
+  auth.post('/logout', async (req, res) => {
+    res.set('x-harness', 'native');
+    const cookies = Object.fromEntries((req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).filter((p) => p.length === 2));
+    if (cookies.refreshToken) await methods.deleteSession({ refreshToken: cookies.refreshToken }).catch(() => undefined);
+    res.clearCookie('refreshToken');
+    res.clearCookie('token_provider');
+    return res.status(200).send({ message: 'Logout successful' });
+  });
+  auth.post('/login', (_req, res) => res.set('x-harness', 'native').status(200).send({ message: 'native login' }));
+
   app.use('/api/auth', auth);
   // requireJwtAuth: Bearer access token signed with JWT_SECRET, user looked up by id.
   app.get('/api/user', async (req, res) => {

@@ -9,6 +9,7 @@
  */
 import type { Request, Response, NextFunction, Router } from 'express';
 import { createBridge, BridgeOptions } from '../session/bridge';
+import { loginRedirect } from '../session/return-url';
 import type { ShinegoldSSO } from '../index';
 
 /** LibreChat's shouldUseSecureCookie (packages/api/src/oauth/csrf.ts), same inputs. */
@@ -77,5 +78,39 @@ export function createAuthRouter(sso: ShinegoldSSO, opts: { env?: Record<string,
         return res.status(503).send({ message: 'Sign-in is temporarily unavailable.', code: d.code });
     }
   });
+  const { session } = sso.config;
+
+  // Login entry: the main site's login page, coming back to a checked return URL.
+  router.get('/sso/login', (req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store');
+    res.redirect(302, loginRedirect(session.loginUrl, session.returnParam, req.query[session.returnParam], session.allowedReturnHosts, session.chatOrigin));
+  });
+
+  // chat -> main logout: LibreChat's own logoutController ends the chat session; its answer
+  // gains `redirect`, which the SPA follows (AuthContext: window.location.replace), to the
+  // main site's logout, which clears the parent cookie.
+  router.post('/logout', (_req: Request, res: Response, next: NextFunction) => {
+    const send = res.send.bind(res);
+    res.send = ((body: unknown) => {
+      if (res.statusCode < 400 && body && typeof body === 'object' && !Buffer.isBuffer(body)) {
+        const u = new URL(session.logoutUrl);
+        u.searchParams.set(session.returnParam, `${session.chatOrigin}/`);
+        (body as Record<string, unknown>).redirect = u.toString();
+        sso.metrics.logouts.inc({ direction: 'chat', outcome: 'accepted' });
+        sso.audit({ event: 'logout.chat', outcome: 'success' });
+      }
+      return send(body as never);
+    }) as Response['send'];
+    next();
+  });
+
+  // While SSO is enforced, LibreChat's own password login and registration are closed.
+  // (A break-glass path for a named local admin is not built yet.)
+  if (sso.config.enforce) {
+    const closed = (_req: Request, res: Response) =>
+      res.status(403).send({ message: 'Sign in on shinegold.com: this chat uses single sign-on.', code: 'SG_LOCAL_LOGIN_DISABLED' });
+    router.post('/login', closed);
+    router.post('/register', closed);
+  }
   return router;
 }

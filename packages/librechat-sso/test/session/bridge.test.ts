@@ -96,3 +96,27 @@ it('ends the chat session when the main-site cookie is gone or refused', async (
   jar2.sg_session = await parent({ sub: 'br-5', email: 'br5@example.com', aud: 'someone-else' });
   expect(await (await refresh(jar2)).text()).toBe('Refresh token not provided');
 });
+
+it('sends a person without a session to the main-site login with a checked return URL', async () => {
+  const r = await fetch(`${base}/api/auth/sso/login?return_to=${encodeURIComponent('/c/42')}`, { redirect: 'manual' });
+  expect(r.status).toBe(302);
+  expect(r.headers.get('location')).toBe('http://shinegold.test/login?return_to=http%3A%2F%2Fchat.shinegold.test%2Fc%2F42');
+  const evil = await fetch(`${base}/api/auth/sso/login?return_to=${encodeURIComponent('https://shinegold.test.evil.com/')}`, { redirect: 'manual' });
+  expect(evil.headers.get('location')).toBe('http://shinegold.test/login?return_to=http%3A%2F%2Fchat.shinegold.test%2F');
+});
+
+it('adds the main-site logout to LibreChat\'s logout answer, which the SPA follows', async () => {
+  const jar: Record<string, string> = { sg_session: await parent({ sub: 'br-6', email: 'br6@example.com' }) };
+  jarFrom(await refresh(jar), jar);
+  const r = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie: header(jar) } });
+  expect(r.headers.get('x-harness')).toBe('native');
+  expect(await r.json()).toEqual({ message: 'Logout successful', redirect: 'http://shinegold.test/logout?return_to=http%3A%2F%2Fchat.shinegold.test%2F' });
+  const user = await db.store.User.findOne({ email: 'br6@example.com' }).lean<any>();
+  expect(await db.store.Session.countDocuments({ user: user._id })).toBe(0);
+});
+
+it('closes LibreChat\'s own password login while SSO is enforced', async () => {
+  const r = await fetch(`${base}/api/auth/login`, { method: 'POST' });
+  expect(r.status).toBe(403);
+  expect((await r.json()).code).toBe('SG_LOCAL_LOGIN_DISABLED');
+});
