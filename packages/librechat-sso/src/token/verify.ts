@@ -62,61 +62,61 @@ export function createVerifier(config: ShinegoldConfig, clock: Clock = systemClo
   const byIssuer = new Map(compiled.map((c) => [c.provider.issuer, c]));
 
   async function verifySignature(token: string): Promise<{ provider: ProviderConfig; payload: unknown; target: CompiledProvider }> {
-      if (Buffer.byteLength(token, 'utf8') > config.maxTokenBytes) {
-        throw new SsoRefusal('SG_TOKEN_TOO_LARGE', { limit: config.maxTokenBytes });
-      }
-      const parts = token.split('.');
-      if (parts.length !== 3) throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: `${parts.length} segments` });
-      const header = decodeSegment(parts[0], 'header') as JWSHeaderParameters;
-      if (typeof header.alg !== 'string') throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: 'alg is missing' });
-      if (header.alg.toLowerCase() === 'none') throw new SsoRefusal('SG_TOKEN_ALG_NOT_ALLOWED', { alg: 'none' });
-      if (parts[2] === '') throw new SsoRefusal('SG_TOKEN_BAD_SIGNATURE', { reason: 'signature is empty' });
-      if (!B64URL.test(parts[2])) throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: 'signature is not base64url' });
-      // RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused.
-      if (header.crit !== undefined) throw new SsoRefusal('SG_TOKEN_CRIT_UNSUPPORTED');
+    if (Buffer.byteLength(token, 'utf8') > config.maxTokenBytes) {
+      throw new SsoRefusal('SG_TOKEN_TOO_LARGE', { limit: config.maxTokenBytes });
+    }
+    const parts = token.split('.');
+    if (parts.length !== 3) throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: `${parts.length} segments` });
+    const header = decodeSegment(parts[0], 'header') as JWSHeaderParameters;
+    if (typeof header.alg !== 'string') throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: 'alg is missing' });
+    if (header.alg.toLowerCase() === 'none') throw new SsoRefusal('SG_TOKEN_ALG_NOT_ALLOWED', { alg: 'none' });
+    if (parts[2] === '') throw new SsoRefusal('SG_TOKEN_BAD_SIGNATURE', { reason: 'signature is empty' });
+    if (!B64URL.test(parts[2])) throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: 'signature is not base64url' });
+    // RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused.
+    if (header.crit !== undefined) throw new SsoRefusal('SG_TOKEN_CRIT_UNSUPPORTED');
 
-      // The unverified payload only chooses which provider's keys to try; everything in it
-      // is checked again after the signature verifies.
-      const unverified = decodeSegment(parts[1], 'payload');
-      const target =
-        compiled.length === 1 ? compiled[0] : typeof unverified.iss === 'string' ? byIssuer.get(unverified.iss) : undefined;
-      if (!target) throw new SsoRefusal('SG_PROVIDER_UNKNOWN');
-      if (!target.provider.isActive) throw new SsoRefusal('SG_PROVIDER_INACTIVE', { provider: target.provider.name });
-      if (!target.provider.algorithms.includes(header.alg)) {
-        throw new SsoRefusal('SG_TOKEN_ALG_NOT_ALLOWED', { alg: header.alg, provider: target.provider.name });
-      }
+    // The unverified payload only chooses which provider's keys to try; everything in it
+    // is checked again after the signature verifies.
+    const unverified = decodeSegment(parts[1], 'payload');
+    const target =
+      compiled.length === 1 ? compiled[0] : typeof unverified.iss === 'string' ? byIssuer.get(unverified.iss) : undefined;
+    if (!target) throw new SsoRefusal('SG_PROVIDER_UNKNOWN');
+    if (!target.provider.isActive) throw new SsoRefusal('SG_PROVIDER_INACTIVE', { provider: target.provider.name });
+    if (!target.provider.algorithms.includes(header.alg)) {
+      throw new SsoRefusal('SG_TOKEN_ALG_NOT_ALLOWED', { alg: header.alg, provider: target.provider.name });
+    }
 
-      const candidates: KeyObject[] = await target.keys.candidates(header, {
-        protected: parts[0],
-        payload: parts[1],
-        signature: parts[2],
-      });
-      let payloadBytes: Uint8Array | undefined;
-      for (const key of candidates) {
-        try {
-          const result = await compactVerify(token, key, { algorithms: [...target.provider.algorithms] });
-          payloadBytes = result.payload;
-          break;
-        } catch (e) {
-          if (e instanceof SsoError) throw e;
-          if (e instanceof joseErrors.JWSSignatureVerificationFailed) continue;
-          if (e instanceof joseErrors.JOSEAlgNotAllowed) throw new SsoRefusal('SG_TOKEN_ALG_NOT_ALLOWED', { alg: header.alg });
-          if (e instanceof joseErrors.JOSENotSupported) throw new SsoRefusal('SG_TOKEN_ALG_NOT_ALLOWED', { alg: header.alg, reason: (e as Error).message });
-          if (e instanceof joseErrors.JWSInvalid) throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: (e as Error).message });
-          // A key that cannot be used with this alg (e.g. an RSA key under an EC alg): try the next.
-          if (e instanceof TypeError) continue;
-          throw new SsoUnavailable('SG_KEYS_UNAVAILABLE', e);
-        }
-      }
-      if (!payloadBytes) throw new SsoRefusal('SG_TOKEN_BAD_SIGNATURE', { provider: target.provider.name, tried: candidates.length });
-
-      let payload: unknown;
+    const candidates: KeyObject[] = await target.keys.candidates(header, {
+      protected: parts[0],
+      payload: parts[1],
+      signature: parts[2],
+    });
+    let payloadBytes: Uint8Array | undefined;
+    for (const key of candidates) {
       try {
-        payload = JSON.parse(Buffer.from(payloadBytes).toString('utf8'));
-      } catch {
-        throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: 'payload is not JSON' });
+        const result = await compactVerify(token, key, { algorithms: [...target.provider.algorithms] });
+        payloadBytes = result.payload;
+        break;
+      } catch (e) {
+        if (e instanceof SsoError) throw e;
+        if (e instanceof joseErrors.JWSSignatureVerificationFailed) continue;
+        if (e instanceof joseErrors.JOSEAlgNotAllowed) throw new SsoRefusal('SG_TOKEN_ALG_NOT_ALLOWED', { alg: header.alg });
+        if (e instanceof joseErrors.JOSENotSupported) throw new SsoRefusal('SG_TOKEN_ALG_NOT_ALLOWED', { alg: header.alg, reason: (e as Error).message });
+        if (e instanceof joseErrors.JWSInvalid) throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: (e as Error).message });
+        // A key that cannot be used with this alg (e.g. an RSA key under an EC alg): try the next.
+        if (e instanceof TypeError) continue;
+        throw new SsoUnavailable('SG_KEYS_UNAVAILABLE', e);
       }
-      return { provider: target.provider, payload, target };
+    }
+    if (!payloadBytes) throw new SsoRefusal('SG_TOKEN_BAD_SIGNATURE', { provider: target.provider.name, tried: candidates.length });
+
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(payloadBytes).toString('utf8'));
+    } catch {
+      throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: 'payload is not JSON' });
+    }
+    return { provider: target.provider, payload, target };
   }
 
   return {
