@@ -5,14 +5,18 @@
  *
  *   check-config     validate the shinegold: section; list every problem; exit 1 if any
  *   verify-token     read a token on stdin and say whether chat would accept it, and why not
+ *   import           bulk import of main-site users (JSONL or CSV), idempotent, per-row report
  */
 import { checkConfig } from './check-config';
+import { importCommand } from './import';
 import { verifyToken } from './verify-token';
 
 const USAGE = `usage: shinegold-sso <command>
 
   check-config   validate the shinegold: section of librechat.yaml (CONFIG_PATH or ./librechat.yaml)
   verify-token   read a token on stdin; print the decision (exit 0 accepted, 1 refused, 2 broken)
+  import FILE    import main-site users (JSONL or CSV) into LibreChat's database (MONGO_URI):
+                 [--dry-run] [--report out.jsonl] [--resume] [--format jsonl|csv] [--concurrency N]
 
 Keys come from the environment: SHINEGOLD_JWT_SECRET, SHINEGOLD_JWT_PUBLIC_KEY or SHINEGOLD_JWKS_URI.
 With MONGO_URI set, verify-token also shows the LibreChat user the token maps to (read only).`;
@@ -24,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
       return checkConfig(process.stdout);
     case 'verify-token':
       return verifyToken(process.stdin, process.stdout);
+    case 'import':
+      return importCommand(argv.slice(1));
     case undefined:
     case '-h':
     case '--help':

@@ -114,3 +114,5 @@ export function createAuthRouter(sso: ShinegoldSSO, opts: { env?: Record<string,
   }
   return router;
 }
+export { extendLibreChatSchemas, shinegoldAuthRouter, loadMountConfig } from './mount';
+export type { MountOptions } from './mount';

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# End-to-end check of @shinegold/librechat-sso inside a real LibreChat checkout.
+#
+#   usage: scripts/verify-librechat.sh <librechat-checkout-dir> <version-folder>
+#          e.g. scripts/verify-librechat.sh ../LibreChat v0.8.7
+#
+# Steps:
+#  1. builds the package (tsc -p packages/librechat-sso/tsconfig.build.json);
+#  2. installs it into <checkout>/node_modules/@shinegold/librechat-sso (dist + package.json, its
+#     own dependencies installed with npm into a nested node_modules; LibreChat's mongoose,
+#     express, jsonwebtoken and @librechat/data-schemas are used, never a second copy);
+#  3. applies patches/<version>/{loadCustomConfig,db-index,auth-routes}.patch;
+#  4. boots LibreChat with CONFIG_PATH = a temporary copy of our librechat.yaml whose provider
+#     issuer/audience are test values, a random SHINEGOLD_JWT_SECRET and DOMAIN_CLIENT;
+#  5. signs an HS256 main-site token and checks:
+#     a. POST /api/auth/refresh with sg_session        -> 200 {token,user} + refreshToken/token_provider cookies
+#     b. GET /api/user with the bridged bearer token    -> 200, the user (LibreChat's own requireJwtAuth)
+#     c. POST /api/auth/refresh with sg_session + LibreChat cookies -> 200 (LibreChat's own refresh)
+#     d. POST /api/auth/refresh with refreshToken only  -> "Refresh token not provided"
+#  6. on exit (trap): stops the server, reverts the patches, removes the installed package.
+# Tokens are printed cut to 10 characters.
+#
+# Environment (nothing machine-specific is embedded):
+#   MONGO_URI                 required (LibreChat's database)
+#   JWT_SECRET, JWT_REFRESH_SECRET, CREDS_KEY, CREDS_IV, ...  whatever LibreChat needs to boot
+#   LIBRECHAT_NODE            node binary for LibreChat (default: `node` on PATH; needs >= 22.18)
+#   PORT / HOST               where the server listens (default 3182 / 127.0.0.1)
+#   SHINEGOLD_LIBRECHAT_YAML  base config (default: librechat.yaml at the repo root)
+#   CHECK_TIMEOUT             seconds to wait for startup (default 120)
+#   CHECK_LOG                 server log file (default: a temp file, printed on failure)
+#   KEEP_TMP=1                keep the temp dir (test yaml, raw answers)
+set -uo pipefail
+
+die() { echo "verify-librechat: $*" >&2; exit 1; }
+
+[ $# -eq 2 ] || die "usage: $0 <librechat-checkout-dir> <version-folder>"
+LC_DIR=$(cd "$1" 2>/dev/null && pwd) || die "no such directory: $1"
+VER=$2
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PKG=$ROOT/packages/librechat-sso
+PATCH_DIR=$ROOT/patches/$VER
+PATCHES=(loadCustomConfig db-index auth-routes)
+BASE_YAML=${SHINEGOLD_LIBRECHAT_YAML:-$ROOT/librechat.yaml}
+NODE=${LIBRECHAT_NODE:-node}
+PORT=${PORT:-3182}
+HOST=${HOST:-127.0.0.1}
+TIMEOUT=${CHECK_TIMEOUT:-120}
+B=http://$HOST:$PORT
+DEST=$LC_DIR/node_modules/@shinegold/librechat-sso
+
+[ -f "$LC_DIR/api/server/index.js" ] || die "not a LibreChat checkout: $LC_DIR"
+for p in "${PATCHES[@]}"; do [ -f "$PATCH_DIR/$p.patch" ] || die "missing $PATCH_DIR/$p.patch"; done
+[ -f "$BASE_YAML" ] || die "config not found: $BASE_YAML"
+[ -n "${MONGO_URI:-}" ] || die "MONGO_URI is not set"
+[ -n "${JWT_REFRESH_SECRET:-}" ] || die "JWT_REFRESH_SECRET is not set"
+command -v "$NODE" >/dev/null 2>&1 || die "node not found: $NODE (set LIBRECHAT_NODE)"
+command -v curl >/dev/null 2>&1 || die "curl is required"
+[ -e "$DEST" ] && die "$DEST already exists; remove it first (this script installs and removes it)"
+[ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$B/api/config" 2>/dev/null)" = "000" ] \
+  || die "something already answers on $B; choose another PORT"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/verify-librechat.XXXXXX")
+LOG=${CHECK_LOG:-$T/server.log}
+APPLIED=()
+INSTALLED=
+PID=
+cleanup() {
+  local rc=$?
+  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+    kill "$PID" 2>/dev/null
+    for _ in $(seq 1 20); do kill -0 "$PID" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$PID" 2>/dev/null && kill -9 "$PID" 2>/dev/null
+    wait "$PID" 2>/dev/null
+  fi
+  local i
+  for ((i = ${#APPLIED[@]} - 1; i >= 0; i--)); do
+    if git -C "$LC_DIR" apply -R "$PATCH_DIR/${APPLIED[$i]}.patch"; then echo "reverted ${APPLIED[$i]}.patch"
+    else echo "!!! could not revert ${APPLIED[$i]}.patch in $LC_DIR" >&2; rc=1; fi
+  done
+  if [ -n "$INSTALLED" ]; then
+    rm -rf "$DEST"; rmdir "$LC_DIR/node_modules/@shinegold" 2>/dev/null
+    echo "removed $DEST"
+  fi
+  if [ "${KEEP_TMP:-}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+echo "checkout: $LC_DIR ($VER)"
+echo "node:     $(command -v "$NODE") $("$NODE" -v)"
+
+# 1. build
+(cd "$ROOT" && npx tsc -p packages/librechat-sso/tsconfig.build.json) || die "tsc failed"
+echo "built $PKG/dist"
+
+# 2. install into the checkout (own deps nested; peers come from LibreChat)
+mkdir -p "$T/stage" || die "mkdir failed"
+"$NODE" -e '
+  const p = require(process.argv[1]);
+  const out = { name: p.name, version: p.version, private: true, dependencies: p.dependencies };
+  require("fs").writeFileSync(process.argv[2], JSON.stringify(out, null, 2));
+' "$PKG/package.json" "$T/stage/package.json" || die "could not stage package.json"
+(cd "$T/stage" && npm install --omit=dev --legacy-peer-deps --ignore-scripts --no-audit --no-fund --no-package-lock >"$T/npm.log" 2>&1) \
+  || { cat "$T/npm.log" >&2; die "npm install of the package's dependencies failed"; }
+INSTALLED=1
+mkdir -p "$DEST" && cp -R "$PKG/dist" "$PKG/package.json" "$DEST/" && cp -R "$T/stage/node_modules" "$DEST/" \
+  || die "could not install into $DEST"
+echo "installed $DEST ($(ls "$DEST/node_modules" | tr '\n' ' '))"
+
+# 3. patches
+for p in "${PATCHES[@]}"; do
+  git -C "$LC_DIR" apply --check "$PATCH_DIR/$p.patch" || die "$p.patch does not apply (already applied, or another version?)"
+  git -C "$LC_DIR" apply "$PATCH_DIR/$p.patch" || die "git apply $p.patch failed"
+  APPLIED+=("$p"); echo "applied $p.patch"
+done
+
+# 4. test config and boot
+ISS=https://sso.verify.test
+AUD=chat.verify.test
+export SHINEGOLD_JWT_SECRET=${SHINEGOLD_JWT_SECRET:-$("$NODE" -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')}
+export DOMAIN_CLIENT=${DOMAIN_CLIENT:-http://localhost:$PORT}
+YAML=$T/librechat.yaml
+"$NODE" -e '
+  const yaml = require(require.resolve("js-yaml", { paths: [process.argv[4]] }));
+  const fs = require("fs");
+  const doc = yaml.load(fs.readFileSync(process.argv[1], "utf8"));
+  const p = doc.shinegold.providers[0];
+  p.issuer = process.argv[2]; p.audience = process.argv[3];
+  fs.writeFileSync(process.argv[5], yaml.dump(doc));
+' "$BASE_YAML" "$ISS" "$AUD" "$DEST" "$YAML" || die "could not write the test yaml"
+echo "config:   $YAML (issuer $ISS, audience $AUD)"
+
+( cd "$LC_DIR" && CONFIG_PATH="$YAML" PORT="$PORT" HOST="$HOST" exec "$NODE" api/server/index.js ) >"$LOG" 2>&1 &
+PID=$!
+echo "server pid $PID, log $LOG"
+START=$SECONDS; UP=
+while [ $((SECONDS - START)) -lt "$TIMEOUT" ]; do
+  kill -0 "$PID" 2>/dev/null || break
+  [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$B/api/config")" = 200 ] && { UP=1; break; }
+  sleep 1
+done
+if [ -z "$UP" ]; then
+  echo "FAIL: server did not come up" >&2; tail -n 40 "$LOG" | sed 's/\x1b\[[0-9;]*m//g' >&2; exit 1
+fi
+echo "server up after $((SECONDS - START))s"
+
+# 5. checks
+FAILS=0
+ok()   { echo "  PASS: $*"; }
+bad()  { echo "  FAIL: $*"; FAILS=$((FAILS + 1)); }
+redact() { sed -E 's/(refreshToken=|sg_session=|"token":"|Bearer )([A-Za-z0-9_-]{10})[A-Za-z0-9._-]*/\1\2…/g'; }
+show() { # show <label> <rawfile>
+  echo "### $1"; tr -d '\r' < "$2" | grep -iE '^(HTTP/|set-cookie:)' | redact
+  echo "body: $(tr -d '\r' < "$2" | sed '1,/^$/d' | redact | head -c 1500)"
+}
+code() { tr -d '\r' < "$1" | awk 'NR==1{print $2}'; }
+body() { tr -d '\r' < "$1" | sed '1,/^$/d'; }
+cookie() { tr -d '\r' < "$1" | grep -i '^set-cookie:' | sed -nE "s/^[Ss]et-[Cc]ookie: $2=([^;]*).*/\1/p" | head -1; }
+json() { "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const v=process.argv[1].split(".").reduce((o,k)=>o==null?o:o[k],JSON.parse(s));console.log(v==null?"":v)}catch{console.log("")}})' "$1"; }
+
+RUN=$(date +%s)$$
+EMAIL="verify-$RUN@example.com"
+SG=$("$NODE" -e '
+  const jwt = require(require.resolve("jsonwebtoken", { paths: [process.argv[1], process.argv[2]] }));
+  const now = Math.floor(Date.now() / 1000);
+  process.stdout.write(jwt.sign({ iss: process.argv[3], aud: process.argv[4], sub: "verify-" + process.argv[5],
+    email: process.argv[6], email_verified: true, name: "Verify User", iat: now, exp: now + 600 },
+    process.env.SHINEGOLD_JWT_SECRET, { algorithm: "HS256" }));
+' "$LC_DIR/api" "$ROOT" "$ISS" "$AUD" "$RUN" "$EMAIL") || die "could not sign the test token"
+echo "test user: sub verify-$RUN, $EMAIL"
+
+curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SG" >"$T/a"
+show "a. POST /api/auth/refresh (sg_session)" "$T/a"
+TOKEN=$(body "$T/a" | json token); RT=$(cookie "$T/a" refreshToken); TP=$(cookie "$T/a" token_provider)
+[ "$(code "$T/a")" = 200 ] && [ -n "$TOKEN" ] && [ "$(body "$T/a" | json user.email)" = "$EMAIL" ] \
+  && ok "200 {token,user} for $EMAIL" || bad "bridge login"
+[ -n "$RT" ] && [ "$TP" = librechat ] && ok "Set-Cookie refreshToken + token_provider=librechat" || bad "bridge cookies"
+
+curl -s -i "$B/api/user" -H "authorization: Bearer $TOKEN" -A "Mozilla/5.0" >"$T/b"
+show "b. GET /api/user (Bearer bridged token)" "$T/b"
+[ "$(code "$T/b")" = 200 ] && [ "$(body "$T/b" | json email)" = "$EMAIL" ] \
+  && ok "LibreChat's requireJwtAuth accepts the bridged token" || bad "GET /api/user"
+
+curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SG; refreshToken=$RT; token_provider=$TP" >"$T/c"
+show "c. POST /api/auth/refresh (sg_session + refreshToken + token_provider)" "$T/c"
+[ "$(code "$T/c")" = 200 ] && [ -n "$(body "$T/c" | json token)" ] && [ "$(body "$T/c" | json user.email)" = "$EMAIL" ] \
+  && ok "LibreChat's own refresh answers 200 with a token" || bad "passthrough refresh"
+RT2=$(cookie "$T/c" refreshToken); [ -n "$RT2" ] && RT=$RT2
+
+curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: refreshToken=$RT; token_provider=$TP" >"$T/d"
+show "d. POST /api/auth/refresh (refreshToken only, no sg_session)" "$T/d"
+[ "$(code "$T/d")" = 200 ] && [ "$(body "$T/d")" = "Refresh token not provided" ] \
+  && ok "parent cookie gone -> 'Refresh token not provided'" || bad "logout mirror"
+
+if grep -qiE 'shinegold.*(error|problem)' "$LOG"; then
+  echo "--- shinegold lines in the server log"; grep -iE 'shinegold' "$LOG" | sed 's/\x1b\[[0-9;]*m//g' | redact | tail -n 20
+fi
+if [ "$FAILS" -ne 0 ]; then
+  echo "RESULT: $FAILS check(s) failed"; echo "--- last 40 lines of $LOG"; tail -n 40 "$LOG" | sed 's/\x1b\[[0-9;]*m//g' | redact
+  exit 1
+fi
+echo "RESULT: all checks passed"
+exit 0
