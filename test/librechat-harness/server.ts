@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { ShinegoldSSO } from '../../packages/librechat-sso/src';
 import { createAuthRouter } from '../../packages/librechat-sso/src/librechat';
 import { createBackchannelRouter } from '../../packages/librechat-sso/src/librechat/backchannel';
+import { createMetricsRouter } from '../../packages/librechat-sso/src/librechat/metrics';
 import { isRevoked } from '../../packages/librechat-sso/src/session/revocation';
 
 /**
@@ -19,6 +20,7 @@ export function createHarness(sso: ShinegoldSSO) {
   const auth = express.Router();
   auth.use(createAuthRouter(sso));
   auth.use(createBackchannelRouter(sso));
+  auth.use(createMetricsRouter(sso));
 
   auth.post('/refresh', async (req, res) => {
     res.set('x-harness', 'native');

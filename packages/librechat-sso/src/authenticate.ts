@@ -68,6 +68,7 @@ export function createAuthenticator(deps: {
     } catch (e) {
       const refused = isRefusal(e);
       const fields = errorFields(e);
+      if (!provider && typeof fields.detail?.provider === 'string') provider = fields.detail.provider;
       audit({
         event: refused ? 'login.refused' : 'login.error',
         outcome: refused ? 'failure' : 'error',

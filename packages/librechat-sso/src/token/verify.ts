@@ -122,7 +122,13 @@ export function createVerifier(config: ShinegoldConfig, clock: Clock = systemClo
   return {
     async verify(token: string): Promise<VerifiedToken> {
       const { provider, payload, target } = await verifySignature(token);
-      return { provider, claims: validateClaims(payload, target.expectations, clock()) };
+      try {
+        return { provider, claims: validateClaims(payload, target.expectations, clock()) };
+      } catch (e) {
+        // Name the provider in the refusal so audit lines and metrics can say whose token it was.
+        if (e instanceof SsoRefusal) throw new SsoRefusal(e.code, { ...e.detail, provider: provider.name });
+        throw e;
+      }
     },
     async verifySignature(token: string) {
       const { provider, payload } = await verifySignature(token);

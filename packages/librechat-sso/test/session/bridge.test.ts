@@ -9,6 +9,7 @@ import { createHarness } from '../../../../test/librechat-harness/server';
 /** The refresh bridge, mounted as the patch mounts it, on the real database. */
 process.env.JWT_SECRET = process.env.JWT_SECRET || 'harness-access-secret-32-bytes-long!!';
 process.env.JWT_REFRESH_SECRET = process.env.JWT_REFRESH_SECRET || 'harness-refresh-secret-32-bytes-long!';
+process.env.SHINEGOLD_METRICS_TOKEN = 'metrics-token-for-the-bridge-test';
 
 let db: TestDb;
 let sso: ShinegoldSSO;
@@ -119,4 +120,14 @@ it('closes LibreChat\'s own password login while SSO is enforced', async () => {
   const r = await fetch(`${base}/api/auth/login`, { method: 'POST' });
   expect(r.status).toBe(403);
   expect((await r.json()).code).toBe('SG_LOCAL_LOGIN_DISABLED');
+});
+
+it('keeps metrics private: 401 without the metrics token, counters by outcome and code with it', async () => {
+  expect((await fetch(`${base}/api/auth/sso/metrics`)).status).toBe(401);
+  const r = await fetch(`${base}/api/auth/sso/metrics`, { headers: { authorization: `Bearer ${process.env.SHINEGOLD_METRICS_TOKEN}` } });
+  expect(r.status).toBe(200);
+  const text = await r.text();
+  expect(text).toMatch(/shinegold_sso_logins_total\{outcome="accepted",code="OK",provider="shinegold"\} \d+/);
+  expect(text).toMatch(/shinegold_sso_logins_total\{outcome="refused",code="SG_TOKEN_BAD_AUDIENCE",provider="shinegold"\} 1/);
+  expect(text).not.toMatch(/eyJ/);
 });
