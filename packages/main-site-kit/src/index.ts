@@ -1,0 +1,132 @@
+/**
+ * @shinegold/main-site-kit: what shinegold.com (Next.js + NestJS) needs to log people into chat.
+ * Tested against the chat side's own verifier, so the two cannot drift.
+ *
+ * @example (NestJS / Express)
+ *   const kit = createMainSiteKit({ issuer: 'https://shinegold.com', audience: 'chat.shinegold.com',
+ *     secret: process.env.SHINEGOLD_JWT_SECRET, cookieDomain: '.shinegold.com',
+ *     chatOrigin: 'https://chat.shinegold.com' });
+ *   // after a successful login:
+ *   const token = await kit.signLoginToken({ id: user.id, email: user.email, emailVerified: true, name: user.name, roles: user.roles, sid });
+ *   res.setHeader('Set-Cookie', kit.loginCookie(token));
+ *   // on logout:
+ *   res.setHeader('Set-Cookie', kit.logoutCookie());
+ *   await kit.sendBackchannelLogout({ sub: user.id, sid });
+ */
+import { randomUUID, createSecretKey, KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
+
+export interface KitOptions {
+  issuer: string;
+  audience: string;
+  /** HS256 secret (>= 32 bytes), or an asymmetric private key with its algorithm. */
+  secret?: string;
+  privateKey?: KeyObject;
+  alg?: 'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+  kid?: string;
+  cookieName?: string;
+  /** `.shinegold.com`: the parent domain, so chat.shinegold.com receives the cookie. */
+  cookieDomain: string;
+  chatOrigin: string;
+  /** Token lifetime in seconds (default 1 hour); the cookie lives as long. */
+  ttlSeconds?: number;
+  fetch?: typeof fetch;
+}
+
+export interface MainSiteUser {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  name?: string;
+  username?: string;
+  avatar?: string;
+  roles?: string[];
+  /** The main-site session id, so a back-channel logout by sid ends exactly that session. */
+  sid?: string;
+  /** Extension claims (vip_level, points, tags...), as named in librechat.yaml. */
+  extra?: Record<string, unknown>;
+}
+
+export function createMainSiteKit(opts: KitOptions) {
+  const alg = opts.alg ?? (opts.secret ? 'HS256' : undefined);
+  if (!alg) throw new TypeError('main-site-kit: give secret (HS256) or privateKey with alg');
+  if (opts.secret && Buffer.byteLength(opts.secret) < 32) throw new TypeError('main-site-kit: the secret must be at least 32 bytes');
+  const key = opts.secret ? createSecretKey(Buffer.from(opts.secret)) : opts.privateKey!;
+  const cookieName = opts.cookieName ?? 'sg_session';
+  const ttl = opts.ttlSeconds ?? 3600;
+  const secure = opts.chatOrigin.startsWith('https://');
+
+  const sign = (claims: Record<string, unknown>, exp: number) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg, typ: 'JWT', ...(opts.kid ? { kid: opts.kid } : {}) })
+      .setIssuer(opts.issuer)
+      .setAudience(opts.audience)
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(key);
+
+  return {
+    /** The login token chat verifies: iss, aud, sub, iat, exp, jti, profile and role claims. */
+    signLoginToken(user: MainSiteUser): Promise<string> {
+      return sign(
+        {
+          sub: user.id,
+          jti: randomUUID(),
+          email: user.email,
+          email_verified: user.emailVerified,
+          ...(user.name ? { name: user.name } : {}),
+          ...(user.username ? { preferred_username: user.username } : {}),
+          ...(user.avatar ? { picture: user.avatar } : {}),
+          ...(user.roles ? { roles: user.roles } : {}),
+          ...(user.sid ? { sid: user.sid } : {}),
+          ...user.extra,
+        },
+        Math.floor(Date.now() / 1000) + ttl,
+      );
+    },
+
+    /**
+     * Set-Cookie for the parent domain. HttpOnly (scripts never see it), Secure on https,
+     * SameSite=Lax: sent on top-level navigation from shinegold.com to chat and on chat's own
+     * same-site requests (shinegold.com and chat.shinegold.com are the same site), not on
+     * cross-site subrequests.
+     */
+    loginCookie(token: string): string {
+      return `${cookieName}=${token}; Domain=${opts.cookieDomain}; Path=/; Max-Age=${ttl}; HttpOnly; ${secure ? 'Secure; ' : ''}SameSite=Lax`;
+    },
+
+    /** Set-Cookie that clears the parent cookie (same Domain and Path, or the browser keeps it). */
+    logoutCookie(): string {
+      return `${cookieName}=; Domain=${opts.cookieDomain}; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; ${secure ? 'Secure; ' : ''}SameSite=Lax`;
+    },
+
+    /** A link into chat; a path is kept on the chat origin, anything else becomes the chat root. */
+    chatLink(path = '/'): string {
+      const p = typeof path === 'string' && path.startsWith('/') && !path.startsWith('//') && !path.includes('\\') ? path : '/';
+      return new URL(p, opts.chatOrigin).toString();
+    },
+
+    /** The OIDC Back-Channel Logout token for `sub` and/or `sid`. */
+    signLogoutToken(target: { sub?: string; sid?: string }): Promise<string> {
+      if (!target.sub && !target.sid) throw new TypeError('signLogoutToken: give sub or sid');
+      return sign(
+        { ...target, jti: randomUUID(), events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
+        Math.floor(Date.now() / 1000) + 120,
+      );
+    },
+
+    /** POSTs the logout token to chat. Resolves true on 200; never throws on a 4xx/5xx. */
+    async sendBackchannelLogout(target: { sub?: string; sid?: string }): Promise<boolean> {
+      const token = await this.signLogoutToken(target);
+      const f = opts.fetch ?? fetch;
+      const r = await f(new URL('/api/auth/sso/backchannel-logout', opts.chatOrigin), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ logout_token: token }).toString(),
+      });
+      return r.status === 200;
+    },
+  };
+}
+
+export type MainSiteKit = ReturnType<typeof createMainSiteKit>;

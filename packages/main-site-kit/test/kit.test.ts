@@ -1,0 +1,65 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import * as dataSchemas from '@librechat/data-schemas';
+import { createMainSiteKit } from '../src';
+import { createShinegoldSSO, ShinegoldSSO } from '../../librechat-sso/src';
+import { openTestDb, TestDb } from '../../../test/helpers/db';
+import { AUDIENCE, ISSUER, SECRET, config, rsaKeys } from '../../../test/helpers/tokens';
+import { createHarness } from '../../../test/librechat-harness/server';
+
+/** The kit against the chat side's own verifier and endpoints: they cannot drift. */
+process.env.JWT_SECRET = process.env.JWT_SECRET || 'harness-access-secret-32-bytes-long!!';
+process.env.JWT_REFRESH_SECRET = process.env.JWT_REFRESH_SECRET || 'harness-refresh-secret-32-bytes-long!';
+
+let db: TestDb;
+let sso: ShinegoldSSO;
+let server: http.Server;
+let chatOrigin = '';
+
+beforeAll(async () => {
+  db = await openTestDb(__filename);
+  sso = createShinegoldSSO({ config: config(), mongoose: db.mongoose, dataSchemas: dataSchemas as any, audit: () => undefined });
+  server = createHarness(sso).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  chatOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await db.drop();
+});
+
+const kit = () => createMainSiteKit({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, cookieDomain: '.shinegold.test', chatOrigin });
+
+it('signs login tokens the chat verifier accepts, with the mapped profile and role', async () => {
+  const token = await kit().signLoginToken({ id: 'kit-1', email: 'kit@example.com', emailVerified: true, name: 'Kit', roles: ['member'], sid: 's-1', extra: { vip_level: 2 } });
+  const v = await sso.verifier.verify(token);
+  expect(v.claims.subject).toBe('kit-1');
+  expect(v.claims.raw).toMatchObject({ email: 'kit@example.com', email_verified: true, sid: 's-1', vip_level: 2 });
+});
+
+it('signs with an RSA key for a chat configured with the public key', async () => {
+  const keys = rsaKeys();
+  const chat = createShinegoldSSO({ config: config({}, { SHINEGOLD_JWT_PUBLIC_KEY: keys.publicPem }), mongoose: db.mongoose, dataSchemas: dataSchemas as any });
+  const k = createMainSiteKit({ issuer: ISSUER, audience: AUDIENCE, privateKey: keys.privateKey, alg: 'RS256', cookieDomain: '.shinegold.test', chatOrigin });
+  await expect(chat.verifier.verify(await k.signLoginToken({ id: 'kit-2', email: 'k2@example.com', emailVerified: true }))).resolves.toBeDefined();
+});
+
+it('sets and clears the parent-domain cookie with the right attributes', () => {
+  const https = createMainSiteKit({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, cookieDomain: '.shinegold.com', chatOrigin: 'https://chat.shinegold.com' });
+  expect(https.loginCookie('T')).toBe('sg_session=T; Domain=.shinegold.com; Path=/; Max-Age=3600; HttpOnly; Secure; SameSite=Lax');
+  expect(https.logoutCookie()).toMatch(/^sg_session=; Domain=\.shinegold\.com; Path=\/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax$/);
+  expect(https.chatLink('/c/new')).toBe('https://chat.shinegold.com/c/new');
+  expect(https.chatLink('//evil.com')).toBe('https://chat.shinegold.com/');
+  expect(() => createMainSiteKit({ issuer: ISSUER, audience: AUDIENCE, secret: 'short', cookieDomain: '.x', chatOrigin })).toThrow(/32 bytes/);
+});
+
+it('logs a person in through the bridge with its cookie, and out through the back channel', async () => {
+  const k = kit();
+  const cookie = k.loginCookie(await k.signLoginToken({ id: 'kit-3', email: 'kit3@example.com', emailVerified: true })).split(';')[0];
+  const r = await fetch(`${chatOrigin}/api/auth/refresh`, { method: 'POST', headers: { cookie } });
+  const { user } = await r.json();
+  expect(user.email).toBe('kit3@example.com');
+  expect(await db.store.Session.countDocuments({ user: user._id })).toBe(1);
+  expect(await k.sendBackchannelLogout({ sub: 'kit-3' })).toBe(true);
+  expect(await db.store.Session.countDocuments({ user: user._id })).toBe(0);
+});
