@@ -12,7 +12,8 @@
 #  3. applies patches/<version>/{loadCustomConfig,db-index,auth-routes}.patch;
 #  4. boots LibreChat with CONFIG_PATH = a temporary copy of our librechat.yaml whose provider
 #     issuer/audience are test values, a random SHINEGOLD_JWT_SECRET and DOMAIN_CLIENT;
-#  5. signs an HS256 main-site token and checks:
+#  5. signs an HS256 main-site token and checks (a-d below; e-f: back-channel logout, then the
+#     earlier access token is refused):
 #     a. POST /api/auth/refresh with sg_session        -> 200 {token,user} + refreshToken/token_provider cookies
 #     b. GET /api/user with the bridged bearer token    -> 200, the user (LibreChat's own requireJwtAuth)
 #     c. POST /api/auth/refresh with sg_session + LibreChat cookies -> 200 (LibreChat's own refresh)
@@ -192,6 +193,24 @@ curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: refreshToken=$RT; token_pro
 show "d. POST /api/auth/refresh (refreshToken only, no sg_session)" "$T/d"
 [ "$(code "$T/d")" = 200 ] && [ "$(body "$T/d")" = "Refresh token not provided" ] \
   && ok "parent cookie gone -> 'Refresh token not provided'" || bad "logout mirror"
+
+# e. main -> chat: back-channel logout; the access token from (a) is refused at once.
+sleep 1
+LT=$("$NODE" -e '
+  const jwt = require(require.resolve("jsonwebtoken", { paths: [process.argv[1], process.argv[2]] }));
+  const now = Math.floor(Date.now() / 1000);
+  process.stdout.write(jwt.sign({ iss: process.argv[3], aud: process.argv[4], sub: "verify-" + process.argv[5], iat: now, exp: now + 120,
+    jti: "verify-" + process.argv[5] + "-logout", events: { "http://schemas.openid.net/event/backchannel-logout": {} } },
+    process.env.SHINEGOLD_JWT_SECRET, { algorithm: "HS256" }));
+' "$LC_DIR/api" "$ROOT" "$ISS" "$AUD" "$RUN") || die "could not sign the logout token"
+curl -s -i -X POST "$B/api/auth/sso/backchannel-logout" --data-urlencode "logout_token=$LT" >"$T/e"
+show "e. POST /api/auth/sso/backchannel-logout" "$T/e"
+[ "$(code "$T/e")" = 200 ] && tr -d '\r' < "$T/e" | grep -qi '^cache-control: no-store' && ok "back-channel logout 200, no-store" || bad "back-channel logout"
+curl -s -i -X POST "$B/api/auth/sso/backchannel-logout" --data-urlencode "logout_token=$LT" >"$T/e2"
+[ "$(code "$T/e2")" = 400 ] && ok "replayed logout token -> 400" || bad "replay refusal"
+curl -s -i "$B/api/user" -H "authorization: Bearer $TOKEN" -A "Mozilla/5.0" >"$T/f"
+show "f. GET /api/user (access token issued before the logout)" "$T/f"
+[ "$(code "$T/f")" = 401 ] && ok "access token issued before the logout is refused at once" || bad "revocation"
 
 if grep -qiE 'shinegold.*(error|problem)' "$LOG"; then
   echo "--- shinegold lines in the server log"; grep -iE 'shinegold' "$LOG" | sed 's/\x1b\[[0-9;]*m//g' | redact | tail -n 20

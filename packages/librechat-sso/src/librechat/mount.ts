@@ -27,6 +27,9 @@ import { createShinegoldSSO } from '../index';
 import type { DataSchemas } from '../store/models';
 import { extendUserSchema } from '../store/models';
 import { bridgeOptionsFromEnv, createAuthRouter } from './index';
+import { createBackchannelRouter } from './backchannel';
+import { createMetricsRouter } from './metrics';
+import { guardLibreChatJwt } from '../session/revocation';
 
 type Env = Record<string, string | undefined>;
 
@@ -104,7 +107,14 @@ export function shinegoldAuthRouter(opts: MountOptions = {}): Router {
     const mongoose = require('mongoose');
     const dataSchemas = librechatDataSchemas();
     const built = createShinegoldSSO({ config, mongoose, dataSchemas, logger: dataSchemas.logger });
-    const router = createAuthRouter(built, { env });
+    const router: Router = express.Router();
+    router.use(createAuthRouter(built, { env }));
+    router.use(createBackchannelRouter(built));
+    router.use(createMetricsRouter(built, env));
+    // Access tokens issued before a mirrored logout are refused on LibreChat's own JWT path.
+    if (!guardLibreChatJwt(require('passport'))) {
+      dataSchemas.logger?.warn?.('[shinegold-sso] LibreChat\'s jwt strategy was not found; logout does not revoke access tokens early.');
+    }
     inner = router;
     built.store.ensureIndexes().then(
       (r) => {
