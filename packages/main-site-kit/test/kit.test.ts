@@ -1,32 +1,21 @@
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import * as dataSchemas from '@librechat/data-schemas';
 import { createMainSiteKit } from '../src';
 import { createShinegoldSSO, ShinegoldSSO } from '../../librechat-sso/src';
-import { openTestDb, TestDb } from '../../../test/helpers/db';
+import type { TestDb } from '../../../test/helpers/db';
 import { AUDIENCE, ISSUER, SECRET, config, rsaKeys } from '../../../test/helpers/tokens';
-import { createHarness } from '../../../test/librechat-harness/server';
+import { startHarness } from '../../../test/librechat-harness/server';
 
 /** The kit against the chat side's own verifier and endpoints: they cannot drift. */
-process.env.JWT_SECRET = process.env.JWT_SECRET || 'harness-access-secret-32-bytes-long!!';
-process.env.JWT_REFRESH_SECRET = process.env.JWT_REFRESH_SECRET || 'harness-refresh-secret-32-bytes-long!';
-
 let db: TestDb;
 let sso: ShinegoldSSO;
-let server: http.Server;
 let chatOrigin = '';
+let harness: Awaited<ReturnType<typeof startHarness>>;
 
 beforeAll(async () => {
-  db = await openTestDb(__filename);
-  sso = createShinegoldSSO({ config: config(), mongoose: db.mongoose, dataSchemas: dataSchemas as any, audit: () => undefined });
-  server = createHarness(sso).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  chatOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  harness = await startHarness(__filename);
+  ({ db, sso, base: chatOrigin } = harness);
 });
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  await db.drop();
-});
+afterAll(() => harness.close());
 
 const kit = () => createMainSiteKit({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, cookieDomain: '.shinegold.test', chatOrigin });
 

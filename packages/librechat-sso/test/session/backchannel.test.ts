@@ -1,34 +1,20 @@
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import * as dataSchemas from '@librechat/data-schemas';
-import { createShinegoldSSO, ShinegoldSSO } from '../../src';
 import { BACKCHANNEL_EVENT } from '../../src/session/backchannel';
 import { isRevoked } from '../../src/session/revocation';
-import { openTestDb, TestDb } from '../../../../test/helpers/db';
-import { AUDIENCE, ISSUER, claims, config, nowSec, sign } from '../../../../test/helpers/tokens';
-import { createHarness } from '../../../../test/librechat-harness/server';
+import type { TestDb } from '../../../../test/helpers/db';
+import { AUDIENCE, ISSUER, claims, nowSec, sign } from '../../../../test/helpers/tokens';
+import { startHarness } from '../../../../test/librechat-harness/server';
 
 /** Back-channel logout (OIDC BCL 1.0) against the real database, through the mounted route. */
-process.env.JWT_SECRET = process.env.JWT_SECRET || 'harness-access-secret-32-bytes-long!!';
-process.env.JWT_REFRESH_SECRET = process.env.JWT_REFRESH_SECRET || 'harness-refresh-secret-32-bytes-long!';
-
 let db: TestDb;
-let sso: ShinegoldSSO;
-let server: http.Server;
 let base = '';
 let n = 0;
+let harness: Awaited<ReturnType<typeof startHarness>>;
 
 beforeAll(async () => {
-  db = await openTestDb(__filename);
-  sso = createShinegoldSSO({ config: config(), mongoose: db.mongoose, dataSchemas: dataSchemas as any, audit: () => undefined });
-  server = createHarness(sso).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  harness = await startHarness(__filename);
+  ({ db, base } = harness);
 });
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  await db.drop();
-});
+afterAll(() => harness.close());
 
 const logoutToken = (over: Record<string, unknown> = {}, key?: string) =>
   sign(

@@ -1,32 +1,19 @@
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import * as dataSchemas from '@librechat/data-schemas';
-import { createShinegoldSSO, ShinegoldSSO } from '../../src';
-import { openTestDb, TestDb } from '../../../../test/helpers/db';
-import { claims, config, sign } from '../../../../test/helpers/tokens';
-import { createHarness } from '../../../../test/librechat-harness/server';
+import type { TestDb } from '../../../../test/helpers/db';
+import { claims, sign } from '../../../../test/helpers/tokens';
+import { startHarness } from '../../../../test/librechat-harness/server';
 
 /** The refresh bridge, mounted as the patch mounts it, on the real database. */
-process.env.JWT_SECRET = process.env.JWT_SECRET || 'harness-access-secret-32-bytes-long!!';
-process.env.JWT_REFRESH_SECRET = process.env.JWT_REFRESH_SECRET || 'harness-refresh-secret-32-bytes-long!';
 process.env.SHINEGOLD_METRICS_TOKEN = 'metrics-token-for-the-bridge-test';
 
 let db: TestDb;
-let sso: ShinegoldSSO;
-let server: http.Server;
 let base = '';
+let harness: Awaited<ReturnType<typeof startHarness>>;
 
 beforeAll(async () => {
-  db = await openTestDb(__filename);
-  sso = createShinegoldSSO({ config: config(), mongoose: db.mongoose, dataSchemas: dataSchemas as any, audit: () => undefined });
-  server = createHarness(sso).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  harness = await startHarness(__filename);
+  ({ db, base } = harness);
 });
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  await db.drop();
-});
+afterAll(() => harness.close());
 
 /** A tiny cookie jar: name -> value, from Set-Cookie headers. */
 function jarFrom(res: Response, jar: Record<string, string> = {}) {
