@@ -4,6 +4,7 @@ import type { ShinegoldSSO } from '../../packages/librechat-sso/src';
 import { createAuthRouter } from '../../packages/librechat-sso/src/librechat';
 import { createBackchannelRouter } from '../../packages/librechat-sso/src/librechat/backchannel';
 import { createMetricsRouter } from '../../packages/librechat-sso/src/librechat/metrics';
+import { parseCookies } from '../../packages/librechat-sso/src/token/extract';
 import { isRevoked } from '../../packages/librechat-sso/src/session/revocation';
 
 /**
@@ -24,8 +25,8 @@ export function createHarness(sso: ShinegoldSSO) {
 
   auth.post('/refresh', async (req, res) => {
     res.set('x-harness', 'native');
-    const cookies = Object.fromEntries((req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).filter((p) => p.length === 2));
-    const refreshToken = cookies.refreshToken;
+    const cookies = parseCookies(req.headers.cookie);
+    const refreshToken = cookies.get('refreshToken');
     if (!refreshToken) return res.status(200).send('Refresh token not provided');
     try {
       const payload = jwt.verify(refreshToken, process.env.JWT_REFRESH_SECRET!) as { id: string };
@@ -47,8 +48,8 @@ export function createHarness(sso: ShinegoldSSO) {
   // LibreChat's logoutController after requireJwtAuth: ends the session, clears its cookies.
   auth.post('/logout', async (req, res) => {
     res.set('x-harness', 'native');
-    const cookies = Object.fromEntries((req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).filter((p) => p.length === 2));
-    if (cookies.refreshToken) await methods.deleteSession({ refreshToken: cookies.refreshToken }).catch(() => undefined);
+    const cookies = parseCookies(req.headers.cookie);
+    if (cookies.has('refreshToken')) await methods.deleteSession({ refreshToken: cookies.get('refreshToken') }).catch(() => undefined);
     res.clearCookie('refreshToken');
     res.clearCookie('token_provider');
     return res.status(200).send({ message: 'Logout successful' });

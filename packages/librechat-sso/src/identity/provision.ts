@@ -90,12 +90,13 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     if (!identity.email) throw new SsoRefusal('SG_EMAIL_MISSING');
 
     // 2. An existing account with the same email: link only under the policy.
-    const byEmail = await methods.findUser({ email: identity.email }, USER_FIELDS + ' +password');
+    const byEmail = await methods.findUser({ email: identity.email }, USER_FIELDS);
     if (byEmail) {
       if (await linkedElsewhere(byEmail, identity)) throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { provider: identity.provider });
       const policy = config.linking.email;
       if (policy === 'never') throw new SsoRefusal('SG_LINK_REFUSED', { reason: 'linking by email is disabled' });
       if (policy === 'verified' && !identity.emailVerified) throw new SsoRefusal('SG_LINK_REFUSED', { reason: 'email not verified by the main site' });
+      // Asked of the database rather than read: the password hash is never loaded into memory.
       const isLocalPassword = (byEmail.provider ?? 'local') === 'local' && !!(await User.exists({ _id: byEmail._id, password: { $exists: true, $nin: [null, ''] } }));
       if (isLocalPassword && !config.linking.allowLocalAccounts) {
         throw new SsoRefusal('SG_LINK_REFUSED', { reason: 'the account has a local password' });
