@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ShinegoldConfig } from '../config/schema';
 import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
 import { IdentityDoc, identityKey, Store } from '../store/models';
+import { BoundedCache } from './cache';
 import { Identity } from './map';
 import { newUserFields, planSync, SyncPlan } from './sync';
 
@@ -16,6 +17,14 @@ import { newUserFields, planSync, SyncPlan } from './sync';
  *
  * Nothing is half-written: if creating or linking fails, the lease row is removed again (and a
  * user we created in this call is deleted), so the next login starts clean.
+ *
+ * The hot path (a known user's refresh) costs one read: the active mapping row is kept in a
+ * bounded in-process cache, and only the LibreChat user is read. The user document is the
+ * freshness signal: everything that changes a mapping's status behind our back (ban, disable,
+ * delete, back-channel logout) also writes `shinegoldRevokedBefore` on the user or removes the
+ * user, so a cached row is used only while the user still carries the value seen when it was
+ * cached. Other mapping fields (extensions, lastLoginAt) may be stale for at most `ttlMs`; they
+ * only decide whether to write, and a write sets them from the token again.
  */
 export interface ProvisionResult {
   user: Record<string, any>;
@@ -33,6 +42,13 @@ export interface ProvisionOptions {
   lastLoginGranularityMs?: number;
   /** The provider whose external id is also written to `user.shinegoldUserId`. */
   primaryProvider?: string;
+  /** Active mapping rows kept in process (default 10,000 rows for 60 s; `max: 0` turns it off). */
+  mappingCache?: { max?: number; ttlMs?: number };
+}
+
+interface CachedMapping {
+  mapping: IdentityDoc;
+  revokedBefore: number | null;
 }
 
 const DUPLICATE = 11000;
@@ -57,6 +73,9 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
   const now = opts.now ?? (() => new Date());
   const primary = opts.primaryProvider ?? (config.providers.find((p) => p.name === 'shinegold') ?? config.providers[0])?.name;
   const { Identity, User, methods } = store;
+  const cache = new BoundedCache<string, CachedMapping>(opts.mappingCache?.max ?? 10_000, opts.mappingCache?.ttlMs ?? 60_000);
+  const revokedOf = (user: Record<string, any>): number | null =>
+    typeof user.shinegoldRevokedBefore === 'number' ? user.shinegoldRevokedBefore : null;
 
   async function uniqueUsername(wanted: string | undefined, email: string | undefined): Promise<string> {
     const base =
@@ -159,55 +178,77 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
 
   async function provision(identity: Identity): Promise<ProvisionResult> {
     return db('provision', async () => {
-      let mapping = await readMapping(identity);
-      let created = false;
-      let linked = false;
-      let user: Record<string, any> | null = null;
-
-      if (mapping?.userId) {
-        user = await methods.getUserById(String(mapping.userId), USER_FIELDS);
-        if (!user) {
-          // The LibreChat user was deleted behind our back: forget the link, start again.
-          await Identity.deleteOne({ _id: mapping._id, userId: mapping.userId });
-          mapping = null;
+      const key = identityKey(identity.provider, identity.externalId);
+      const hit = cache.get(key);
+      if (hit) {
+        const cachedUser = await methods.getUserById(String(hit.mapping.userId), USER_FIELDS);
+        if (cachedUser && revokedOf(cachedUser) === hit.revokedBefore) {
+          return remember(await syncUser(cachedUser, hit.mapping, identity, false, false));
         }
+        cache.delete(key);
       }
-      if (mapping && mapping.status !== 'active') {
-        throw new SsoRefusal(mapping.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
-      }
-
-      if (!user) {
-        const owner = randomBytes(12).toString('hex');
-        const held = await acquire(identity, owner);
-        if (held.userId) {
-          mapping = held;
-          user = await methods.getUserById(String(held.userId), USER_FIELDS);
-          if (!user) throw new SsoUnavailable('SG_DB_UNAVAILABLE', undefined, { reason: 'mapped user vanished' });
-        } else {
-          let createdId: string | undefined;
-          try {
-            const result = await createOrLink(identity);
-            user = result.user;
-            created = result.created;
-            linked = result.linked;
-            if (created) createdId = String(result.user._id);
-            mapping = await Identity.findOneAndUpdate(
-              { _id: held._id, 'claim.owner': owner },
-              { $set: { userId: user!._id, claim: null } },
-              { new: true },
-            ).lean<IdentityDoc>();
-            if (!mapping) throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: 'lease lost' });
-          } catch (e) {
-            // Undo: no user without a mapping, no mapping without a user.
-            await Identity.deleteOne({ _id: held._id, 'claim.owner': owner, userId: null }).catch(() => undefined);
-            if (createdId) await methods.deleteUserById(createdId).catch(() => undefined);
-            throw e;
-          }
-        }
-      }
-
-      return syncUser(user!, mapping!, identity, created, linked);
+      return remember(await provisionFresh(identity));
     });
+  }
+
+  /** Caches an active mapping with the user's revocation mark as its freshness stamp. */
+  function remember(result: ProvisionResult): ProvisionResult {
+    const { mapping, user } = result;
+    if (mapping.userId && mapping.status === 'active') cache.set(mapping._id, { mapping, revokedBefore: revokedOf(user) });
+    else cache.delete(mapping._id);
+    return result;
+  }
+
+  async function provisionFresh(identity: Identity): Promise<ProvisionResult> {
+    let mapping = await readMapping(identity);
+    let created = false;
+    let linked = false;
+    let user: Record<string, any> | null = null;
+
+    if (mapping?.userId) {
+      user = await methods.getUserById(String(mapping.userId), USER_FIELDS);
+      if (!user) {
+        // The LibreChat user was deleted behind our back: forget the link, start again.
+        await Identity.deleteOne({ _id: mapping._id, userId: mapping.userId });
+        mapping = null;
+      }
+    }
+    if (mapping && mapping.status !== 'active') {
+      throw new SsoRefusal(mapping.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
+    }
+
+    if (!user) {
+      const owner = randomBytes(12).toString('hex');
+      const held = await acquire(identity, owner);
+      if (held.userId) {
+        if (held.status !== 'active') throw new SsoRefusal(held.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
+        mapping = held;
+        user = await methods.getUserById(String(held.userId), USER_FIELDS);
+        if (!user) throw new SsoUnavailable('SG_DB_UNAVAILABLE', undefined, { reason: 'mapped user vanished' });
+      } else {
+        let createdId: string | undefined;
+        try {
+          const result = await createOrLink(identity);
+          user = result.user;
+          created = result.created;
+          linked = result.linked;
+          if (created) createdId = String(result.user._id);
+          mapping = await Identity.findOneAndUpdate(
+            { _id: held._id, 'claim.owner': owner },
+            { $set: { userId: user!._id, claim: null } },
+            { new: true },
+          ).lean<IdentityDoc>();
+          if (!mapping) throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: 'lease lost' });
+        } catch (e) {
+          // Undo: no user without a mapping, no mapping without a user.
+          await Identity.deleteOne({ _id: held._id, 'claim.owner': owner, userId: null }).catch(() => undefined);
+          if (createdId) await methods.deleteUserById(createdId).catch(() => undefined);
+          throw e;
+        }
+      }
+    }
+
+    return syncUser(user!, mapping!, identity, created, linked);
   }
 
   async function syncUser(
@@ -243,7 +284,11 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     return { user: current, mapping: updated ?? mapping, created, linked, sync: plan as SyncPlan };
   }
 
-  return { provision };
+  return {
+    provision,
+    /** Drops a cached mapping (this process only; other replicas rely on the user's stamp). */
+    forget: (provider: string, externalId: string) => cache.delete(identityKey(provider, externalId)),
+  };
 }
 
 /** What we keep of the claims: the mapped identity, never the raw token. */

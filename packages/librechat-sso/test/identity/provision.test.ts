@@ -173,7 +173,50 @@ describe('roles and sync on every login', () => {
   it('refuses a banned identity', async () => {
     await sso.authenticator.authenticate(await cookie({ sub: 'ban-1', email: 'ban@example.com' }));
     await db.store.Identity.updateOne({ externalId: 'ban-1' }, { $set: { status: 'banned' } });
-    await refusedWith(sso.authenticator.authenticate(await cookie({ sub: 'ban-1', email: 'ban@example.com' })), 'SG_USER_BANNED');
+    await refusedWith(build().authenticator.authenticate(await cookie({ sub: 'ban-1', email: 'ban@example.com' })), 'SG_USER_BANNED');
+  });
+});
+
+describe('the hot path of a known user', () => {
+  const mappingReads = () => {
+    let n = 0;
+    const orig = db.store.Identity.findById.bind(db.store.Identity);
+    const spy = jest.spyOn(db.store.Identity, 'findById').mockImplementation(((...a: Parameters<typeof orig>) => {
+      n += 1;
+      return orig(...a);
+    }) as any);
+    return { count: () => n, restore: () => spy.mockRestore() };
+  };
+
+  it('reads only the LibreChat user once the mapping is known, and still syncs the profile', async () => {
+    await sso.authenticator.authenticate(await cookie({ sub: 'hot-1', email: 'hot1@example.com', name: 'Hot One' }));
+    const reads = mappingReads();
+    try {
+      const r = await sso.authenticator.authenticate(await cookie({ sub: 'hot-1', email: 'hot1@example.com', name: 'Hot Renamed' }));
+      expect(reads.count()).toBe(0);
+      expect(r.user.name).toBe('Hot Renamed');
+      expect((await db.store.User.findById(r.user._id).lean<any>()).name).toBe('Hot Renamed');
+    } finally {
+      reads.restore();
+    }
+  });
+
+  it('sees a ban written by another replica at the next request (the ban marks the user)', async () => {
+    const r = await sso.authenticator.authenticate(await cookie({ sub: 'hot-2', email: 'hot2@example.com' }));
+    // What a ban does on any replica: mapping status, and the user's revocation mark.
+    await db.store.Identity.updateOne({ _id: r.mapping._id }, { $set: { status: 'banned' } });
+    await db.store.User.updateOne({ _id: r.user._id }, { $set: { shinegoldRevokedBefore: Math.floor(Date.now() / 1000) } });
+    await refusedWith(sso.authenticator.authenticate(await cookie({ sub: 'hot-2', email: 'hot2@example.com' })), 'SG_USER_BANNED');
+  });
+
+  it('starts again when the cached user was deleted behind its back', async () => {
+    const r = await sso.authenticator.authenticate(await cookie({ sub: 'hot-3', email: 'hot3@example.com' }));
+    await db.store.methods.deleteUserById(String(r.user._id));
+    const again = await sso.authenticator.authenticate(await cookie({ sub: 'hot-3', email: 'hot3@example.com' }));
+    expect(again.created).toBe(true);
+    expect(String(again.user._id)).not.toBe(String(r.user._id));
+    expect(await db.store.Identity.countDocuments({ externalId: 'hot-3' })).toBe(1);
+    expect(String((await db.store.Identity.findOne({ externalId: 'hot-3' }).lean<any>()).userId)).toBe(String(again.user._id));
   });
 });
 
