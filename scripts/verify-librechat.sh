@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # End-to-end check of @shinegold/librechat-sso inside a real LibreChat checkout.
 #
-#   usage: scripts/verify-librechat.sh <librechat-checkout-dir> <version-folder>
+#   usage: scripts/verify-librechat.sh <librechat-checkout-dir> <version-folder> [--serve]
 #          e.g. scripts/verify-librechat.sh ../LibreChat v0.8.7
+#   --serve: after the checks, keep LibreChat and the main-site stand-in running (Ctrl-C stops
+#            and reverts everything): the sandbox of `npm start` with real LibreChat in it.
 #
 # Steps:
 #  1. builds the package (tsc -p packages/librechat-sso/tsconfig.build.json);
 #  2. installs it into <checkout>/node_modules/@shinegold/librechat-sso (dist + package.json, its
 #     own dependencies installed with npm into a nested node_modules; LibreChat's mongoose,
 #     express, jsonwebtoken and @librechat/data-schemas are used, never a second copy);
-#  3. applies patches/<version>/{loadCustomConfig,db-index,auth-routes}.patch;
+#  3. applies patches/<version>/{loadCustomConfig,db-index,auth-routes,oauth-routes}.patch;
 #  4. boots LibreChat with CONFIG_PATH = a temporary copy of our librechat.yaml whose provider
 #     issuer/audience are test values, a random SHINEGOLD_JWT_SECRET and DOMAIN_CLIENT;
-#  5. signs an HS256 main-site token and checks (a-d below; e-f: back-channel logout, then the
-#     earlier access token is refused):
+#  5. starts the main-site stand-in (scripts/main-site.js) on $SSO_DOMAIN, LibreChat answering as
+#     chat.$SSO_DOMAIN; signs an HS256 main-site token and checks (a-d below; e-f: back-channel
+#     logout, then the earlier access token is refused; g-h: the login entry; i: the browser walk
+#     of scripts/lib/browser-walk.js in Debian's Chromium against LibreChat's real SPA):
 #     a. POST /api/auth/refresh with sg_session        -> 200 {token,user} + refreshToken/token_provider cookies
 #     b. GET /api/user with the bridged bearer token    -> 200, the user (LibreChat's own requireJwtAuth)
 #     c. POST /api/auth/refresh with sg_session + LibreChat cookies -> 200 (LibreChat's own refresh)
@@ -26,6 +30,11 @@
 #   JWT_SECRET, JWT_REFRESH_SECRET, CREDS_KEY, CREDS_IV, ...  whatever LibreChat needs to boot
 #   LIBRECHAT_NODE            node binary for LibreChat (default: `node` on PATH; needs >= 22.18)
 #   PORT / HOST               where the server listens (default 3182 / 127.0.0.1)
+#   MAIN_PORT                 the main-site stand-in's port (default PORT-1)
+#   SSO_DOMAIN                parent domain of both host names (default shinegold.test, mapped to
+#                             loopback inside the walk's Chromium; --serve: shinegold.localhost)
+#   WALK=0                    skip the browser walk (it is skipped anyway without Chromium)
+#   WALK_SHOTS                where the walk's screenshots go (default: a temp dir, kept)
 #   SHINEGOLD_LIBRECHAT_YAML  base config (default: librechat.yaml at the repo root)
 #   CHECK_TIMEOUT             seconds to wait for startup (default 120)
 #   CHECK_LOG                 server log file (default: a temp file, printed on failure)
@@ -34,19 +43,24 @@ set -uo pipefail
 
 die() { echo "verify-librechat: $*" >&2; exit 1; }
 
-[ $# -eq 2 ] || die "usage: $0 <librechat-checkout-dir> <version-folder>"
+SERVE=
+if [ "${3:-}" = --serve ]; then SERVE=1; set -- "$1" "$2"; fi
+[ $# -eq 2 ] || die "usage: $0 <librechat-checkout-dir> <version-folder> [--serve]"
 LC_DIR=$(cd "$1" 2>/dev/null && pwd) || die "no such directory: $1"
 VER=$2
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PKG=$ROOT/packages/librechat-sso
 PATCH_DIR=$ROOT/patches/$VER
-PATCHES=(loadCustomConfig db-index auth-routes)
+PATCHES=(loadCustomConfig db-index auth-routes oauth-routes)
 BASE_YAML=${SHINEGOLD_LIBRECHAT_YAML:-$ROOT/librechat.yaml}
 NODE=${LIBRECHAT_NODE:-node}
 PORT=${PORT:-3182}
 HOST=${HOST:-127.0.0.1}
 TIMEOUT=${CHECK_TIMEOUT:-120}
 B=http://$HOST:$PORT
+MAIN_PORT=${MAIN_PORT:-$((PORT - 1))}
+SSO_DOMAIN=${SSO_DOMAIN:-$([ -n "$SERVE" ] && echo shinegold.localhost || echo shinegold.test)}
+MAIN=http://$SSO_DOMAIN:$MAIN_PORT
 DEST=$LC_DIR/node_modules/@shinegold/librechat-sso
 
 [ -f "$LC_DIR/api/server/index.js" ] || die "not a LibreChat checkout: $LC_DIR"
@@ -65,8 +79,10 @@ LOG=${CHECK_LOG:-$T/server.log}
 APPLIED=()
 INSTALLED=
 PID=
+MAIN_PID=
 cleanup() {
   local rc=$?
+  [ -n "$MAIN_PID" ] && kill "$MAIN_PID" 2>/dev/null
   if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
     kill "$PID" 2>/dev/null
     for _ in $(seq 1 20); do kill -0 "$PID" 2>/dev/null || break; sleep 0.5; done
@@ -91,8 +107,8 @@ trap 'exit 1' INT TERM
 echo "checkout: $LC_DIR ($VER)"
 echo "node:     $(command -v "$NODE") $("$NODE" -v)"
 
-# 1. build
-(cd "$ROOT" && npx tsc -p packages/librechat-sso/tsconfig.build.json) || die "tsc failed"
+# 1. build (the package, and the sandbox's main-site stand-in)
+(cd "$ROOT" && npm run build --silent >/dev/null) || die "npm run build failed"
 echo "built $PKG/dist"
 
 # 2. install into the checkout (own deps nested; peers come from LibreChat)
@@ -120,17 +136,37 @@ done
 ISS=https://sso.verify.test
 AUD=chat.verify.test
 export SHINEGOLD_JWT_SECRET=${SHINEGOLD_JWT_SECRET:-$("$NODE" -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')}
-export DOMAIN_CLIENT=${DOMAIN_CLIENT:-http://localhost:$PORT}
+# The browser reaches LibreChat as chat.$SSO_DOMAIN, the main-site stand-in as $SSO_DOMAIN.
+export DOMAIN_CLIENT=http://chat.$SSO_DOMAIN:$PORT
+export DOMAIN_SERVER=$DOMAIN_CLIENT
+# The login entry (README "Why the OpenID auto-redirect"): these make /api/config send the SPA's
+# login page to /oauth/openid; without OPENID_SCOPE LibreChat configures no OpenID client.
+export OPENID_CLIENT_ID=${OPENID_CLIENT_ID:-shinegold-sso} OPENID_CLIENT_SECRET=${OPENID_CLIENT_SECRET:-unused-by-shinegold-sso}
+export OPENID_ISSUER=${OPENID_ISSUER:-$ISS} OPENID_AUTO_REDIRECT=true OPENID_BUTTON_LABEL=${OPENID_BUTTON_LABEL:-"Continue with shinegold.com"}
+export OPENID_SESSION_SECRET=${OPENID_SESSION_SECRET:-$("$NODE" -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')}
+unset OPENID_SCOPE
 YAML=$T/librechat.yaml
-"$NODE" -e '
+MAIN="$MAIN" "$NODE" -e '
   const yaml = require(require.resolve("js-yaml", { paths: [process.argv[4]] }));
   const fs = require("fs");
   const doc = yaml.load(fs.readFileSync(process.argv[1], "utf8"));
   const p = doc.shinegold.providers[0];
   p.issuer = process.argv[2]; p.audience = process.argv[3];
+  const chat = new URL(process.env.DOMAIN_CLIENT);
+  doc.shinegold.session.chatOrigin = chat.origin;
+  doc.shinegold.session.allowedReturnHosts = [chat.host];
+  doc.shinegold.session.loginUrl = process.env.MAIN + "/login";
+  doc.shinegold.session.logoutUrl = process.env.MAIN + "/logout";
   fs.writeFileSync(process.argv[5], yaml.dump(doc));
 ' "$BASE_YAML" "$ISS" "$AUD" "$DEST" "$YAML" || die "could not write the test yaml"
 echo "config:   $YAML (issuer $ISS, audience $AUD)"
+
+# The main-site stand-in: signs tokens for the demo users, sets the cookie on .$SSO_DOMAIN,
+# sends the back-channel logout to this LibreChat.
+MAIN_ORIGIN=$MAIN SG_ISSUER=$ISS SG_AUDIENCE=$AUD CHAT_ORIGIN=$DOMAIN_CLIENT COOKIE_DOMAIN=.$SSO_DOMAIN \
+  CHAT_BACKCHANNEL_BASE=$B node "$ROOT/scripts/main-site.js" >"$T/main-site.log" 2>&1 &
+MAIN_PID=$!
+echo "main-site stand-in: $MAIN (pid $MAIN_PID)"
 
 ( cd "$LC_DIR" && CONFIG_PATH="$YAML" PORT="$PORT" HOST="$HOST" exec "$NODE" api/server/index.js ) >"$LOG" 2>&1 &
 PID=$!
@@ -212,6 +248,34 @@ curl -s -i "$B/api/user" -H "authorization: Bearer $TOKEN" -A "Mozilla/5.0" >"$T
 show "f. GET /api/user (access token issued before the logout)" "$T/f"
 [ "$(code "$T/f")" = 401 ] && ok "access token issued before the logout is refused at once" || bad "revocation"
 
+# g. the SPA's login page is told to leave for /oauth/openid; h. which sends it to the main-site login.
+curl -s -i "$B/api/config" >"$T/g"
+[ "$(body "$T/g" | json openidLoginEnabled)" = true ] && [ "$(body "$T/g" | json openidAutoRedirect)" = true ] \
+  && ok "/api/config: openidLoginEnabled + openidAutoRedirect (serverDomain $(body "$T/g" | json serverDomain))" || bad "/api/config login entry flags"
+curl -s -i "$B/oauth/openid" -H "referer: $DOMAIN_CLIENT/login?redirect_to=%2Fc%2Fnew%3Fq%3D1" >"$T/h"
+show "h. GET /oauth/openid (from the SPA's login page)" "$T/h"
+LOC=$(tr -d '\r' < "$T/h" | sed -nE 's/^[Ll]ocation: (.*)/\1/p')
+WANT_LOGIN=$("$NODE" -e 'const y=require(require.resolve("js-yaml",{paths:[process.argv[2]]}));console.log(y.load(require("fs").readFileSync(process.argv[1],"utf8")).shinegold.session.loginUrl)' "$YAML" "$DEST")
+[ "$(code "$T/h")" = 302 ] && case "$LOC" in "$WANT_LOGIN"*) true;; *) false;; esac \
+  && "$NODE" -e 'const u=new URL(process.argv[1]);const r=[...u.searchParams.values()].find(v=>v.includes("/c/new"));process.exit(r&&r.startsWith(process.argv[2]+"/c/new")?0:1)' "$LOC" "$DOMAIN_CLIENT" \
+  && ok "/oauth/openid -> 302 main-site login, return URL $DOMAIN_CLIENT/c/new?q=1" || bad "/oauth/openid login entry ($LOC)"
+
+# i. the browser walk, in Chromium, against LibreChat's real SPA.
+if [ "${WALK:-1}" = 0 ]; then
+  echo "### i. browser walk: skipped (WALK=0)"
+elif [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  echo "### i. browser walk: SKIPPED, no Chromium (apt-get install chromium)"
+else
+  echo "### i. browser walk ($MAIN -> $DOMAIN_CLIENT, real SPA)"
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' "$B/")" != 200 ]; then
+    bad "LibreChat serves no SPA at / (is client/dist built?)"
+  elif node "$ROOT/scripts/browser-walk.js" "$MAIN" "$DOMAIN_CLIENT" "${WALK_SHOTS:-${TMPDIR:-/tmp}/shinegold-walk-$VER-$$}"; then
+    ok "browser walk: all steps passed"
+  else
+    bad "browser walk"
+  fi
+fi
+
 if grep -qiE 'shinegold.*(error|problem)' "$LOG"; then
   echo "--- shinegold lines in the server log"; grep -iE 'shinegold' "$LOG" | sed 's/\x1b\[[0-9;]*m//g' | redact | tail -n 20
 fi
@@ -220,4 +284,11 @@ if [ "$FAILS" -ne 0 ]; then
   exit 1
 fi
 echo "RESULT: all checks passed"
+if [ -n "$SERVE" ]; then
+  echo
+  echo "Serving until Ctrl-C (then the patches are reverted and the package removed):"
+  echo "  chat (real LibreChat): $DOMAIN_CLIENT/c/new"
+  echo "  main-site stand-in:    $MAIN/login   (demo users ada, bob, cy)"
+  wait "$PID"
+fi
 exit 0

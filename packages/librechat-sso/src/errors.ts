@@ -27,6 +27,7 @@ export const REFUSAL_CODES = {
   SG_TOKEN_CLAIM_MISSING: 'A required claim is missing from the token.',
   SG_TOKEN_CLAIM_INVALID: 'A claim in the token has the wrong type or value.',
   SG_TOKEN_REPLAYED: 'The token id (jti) was already used.',
+  SG_TOKEN_WRONG_TYPE: 'The token is a logout or lifecycle token, not a login token.',
   SG_PROVIDER_UNKNOWN: 'No configured provider matches the token issuer.',
   SG_PROVIDER_INACTIVE: 'The provider of this token is not active.',
   SG_ROLE_REQUIRED: 'The account does not have the role required to use chat.',
@@ -38,6 +39,8 @@ export const REFUSAL_CODES = {
   SG_USER_DISABLED: 'The account has been disabled by the main site.',
   SG_LOGOUT_TOKEN_INVALID: 'The logout token is not valid.',
   SG_SYNC_UNAUTHORIZED: 'The lifecycle call is not signed correctly.',
+  SG_LIFECYCLE_TOKEN_INVALID: 'The lifecycle token is not valid (claims, event or payload).',
+  SG_BREAK_GLASS_REFUSED: 'Break-glass login is not allowed for this request.',
   SG_RETURN_URL_REFUSED: 'The return URL is not on the allowlist.',
 } as const;
 

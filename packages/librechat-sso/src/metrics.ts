@@ -24,6 +24,18 @@ export function createMetrics() {
     labelNames: ['direction', 'outcome'] as const,
     registers: [registry],
   });
+  const lifecycle = new Counter({
+    name: 'shinegold_sso_lifecycle_total',
+    help: 'Lifecycle calls by event and outcome (changed, unchanged, dry_run, refused, conflict, error).',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [registry],
+  });
+  const breakGlass = new Counter({
+    name: 'shinegold_sso_break_glass_total',
+    help: 'Break-glass password logins by outcome (handed_over to LibreChat, refused).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'shinegold_sso_authenticate_seconds',
     help: 'Time to judge a token and find or create its user.',
@@ -31,7 +43,7 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  return { registry, logins, users, logouts, duration };
+  return { registry, logins, users, logouts, duration, lifecycle, breakGlass };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -130,3 +130,6 @@ export function createMainSiteKit(opts: KitOptions) {
 }
 
 export type MainSiteKit = ReturnType<typeof createMainSiteKit>;
+
+export { sendLifecycleEvent, signLifecycleToken, profileClaims } from './lifecycle';
+export type { LifecycleEvent, LifecycleEventName, LifecycleReply } from './lifecycle';

@@ -87,6 +87,18 @@ export interface SessionConfig {
   readonly chatOrigin: string;
 }
 
+/**
+ * Break-glass: while SSO is enforced, the named local LibreChat admins may still log in with
+ * their password, only through `path`, which hands the request to LibreChat's own login.
+ */
+export interface BreakGlassConfig {
+  readonly enabled: boolean;
+  /** Emails (lower case) of local LibreChat accounts with role ADMIN that may use it. */
+  readonly users: readonly string[];
+  /** The full request path, under /api/auth/ (where the add-on is mounted). */
+  readonly path: string;
+}
+
 export interface ShinegoldConfig {
   readonly enabled: boolean;
   /** When true, SSO is the only way in: LibreChat's own login/registration are closed. */
@@ -102,6 +114,7 @@ export interface ShinegoldConfig {
   readonly extensions: Readonly<Record<string, ExtensionField>>;
   readonly session: SessionConfig;
   readonly lifecycle: { readonly onDelete: DeletePolicy };
+  readonly breakGlass: BreakGlassConfig;
 }
 
 export const DEFAULTS = {
@@ -132,6 +145,7 @@ export const DEFAULTS = {
     extensions: 'always',
   },
   session: { returnParam: 'return_to' },
+  breakGlass: { path: '/api/auth/sso/break-glass' },
 } as const;
 
 /** Algorithms each kind of key may verify. `none` is in no list, by construction. */

@@ -34,7 +34,7 @@ const LINK_POLICIES: EmailLinkPolicy[] = ['never', 'verified', 'always'];
 const DELETE_POLICIES: DeletePolicy[] = ['disable', 'delete', 'anonymize'];
 const TOP_KEYS = [
   'enabled', 'enforce', 'cookieName', 'acceptBearer', 'maxTokenBytes', 'providers', 'claims',
-  'roles', 'linking', 'sync', 'extensions', 'session', 'lifecycle',
+  'roles', 'linking', 'sync', 'extensions', 'session', 'lifecycle', 'breakGlass',
 ];
 const PROVIDER_KEYS = [
   'name', 'type', 'isActive', 'is_active', 'issuer', 'audience', 'algorithms', 'clockToleranceSeconds',
@@ -307,6 +307,40 @@ function validateProvider(
   });
 }
 
+/** The add-on's router is mounted at LibreChat's /api/auth; these paths are already taken there. */
+const TAKEN_AUTH_PATHS = [
+  '/login', '/register', '/refresh', '/logout', '/requestPasswordReset', '/resetPassword', '/graph-token',
+  '/cloudfront/refresh', '/sso/login', '/sso/backchannel-logout', '/sso/lifecycle', '/sso/metrics',
+];
+
+function validateBreakGlass(c: Collector, raw: unknown, enforce: boolean): ShinegoldConfig['breakGlass'] {
+  const where = 'shinegold.breakGlass';
+  if (raw !== undefined && !isObj(raw)) c.add(`${where} must be a mapping {enabled, users, path}.`);
+  const r = isObj(raw) ? raw : {};
+  c.unknownKeys(where, r, ['enabled', 'users', 'path']);
+  const enabled = c.bool(`${where}.enabled`, r.enabled, false);
+  let users: string[] = [];
+  if (r.users !== undefined) {
+    if (!isStrArray(r.users)) c.add(`${where}.users must be a list of email addresses.`);
+    else {
+      users = r.users.map((u) => u.trim().toLowerCase());
+      for (const u of users) if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(u)) c.add(`${where}.users lists ${JSON.stringify(u)}, which is not an email address.`);
+    }
+  }
+  if (enabled && users.length === 0) {
+    c.add(`${where}.enabled is true but ${where}.users is empty; list the email of each local LibreChat admin who may use it.`);
+  }
+  const path = c.str(`${where}.path`, r.path, DEFAULTS.breakGlass.path);
+  const rest = path.startsWith('/api/auth/') ? path.slice('/api/auth'.length) : '';
+  if (!rest || !/^(\/[A-Za-z0-9._~-]+)+$/.test(rest) || rest.split('/').some((s) => s === '.' || s === '..')) {
+    c.add(`${where}.path is ${JSON.stringify(path)}; it must be a plain path under /api/auth/ (e.g. ${DEFAULTS.breakGlass.path}), where the add-on is mounted.`);
+  } else if (TAKEN_AUTH_PATHS.some((t) => t.toLowerCase() === rest.toLowerCase()) || rest.toLowerCase().startsWith('/2fa/')) {
+    c.add(`${where}.path is ${JSON.stringify(path)}, which LibreChat or the add-on already uses; choose another path.`);
+  }
+  if (enabled && !enforce) c.warnings.push(`${where}.enabled has no effect while shinegold.enforce is false: LibreChat's own login is open.`);
+  return Object.freeze({ enabled, users: Object.freeze(users), path });
+}
+
 /** Validates the raw `shinegold:` section. `raw` undefined means the section is absent. */
 export function validateConfig(raw: unknown, opts: ValidateOptions = {}): ValidationResult {
   const env = opts.env ?? process.env;
@@ -464,6 +498,8 @@ export function validateConfig(raw: unknown, opts: ValidateOptions = {}): Valida
   c.unknownKeys('shinegold.lifecycle', rlc, ['onDelete']);
   const lifecycle = Object.freeze({ onDelete: c.oneOf('shinegold.lifecycle.onDelete', rlc.onDelete, DELETE_POLICIES, 'disable') });
 
+  const breakGlass = validateBreakGlass(c, raw.breakGlass, enforce);
+
   if (c.problems.length > 0) return { ok: false, problems: c.problems, warnings: c.warnings };
   const config: ShinegoldConfig = Object.freeze({
     enabled,
@@ -486,6 +522,7 @@ export function validateConfig(raw: unknown, opts: ValidateOptions = {}): Valida
     extensions: Object.freeze(extensions),
     session,
     lifecycle,
+    breakGlass,
   });
   return { ok: true, config, warnings: c.warnings };
 }

@@ -10,6 +10,7 @@
 import type { Request, Response, NextFunction, Router } from 'express';
 import { createBridge, BridgeOptions } from '../session/bridge';
 import { loginRedirect } from '../session/return-url';
+import { createBreakGlassRouter, isBreakGlassLogin } from './break-glass';
 import type { ShinegoldSSO } from '../index';
 
 /** LibreChat's shouldUseSecureCookie (packages/api/src/oauth/csrf.ts), same inputs. */
@@ -104,15 +105,24 @@ export function createAuthRouter(sso: ShinegoldSSO, opts: { env?: Record<string,
     next();
   });
 
-  // While SSO is enforced, LibreChat's own password login and registration are closed.
-  // (A break-glass path for a named local admin is not built yet.)
+  // While SSO is enforced, LibreChat's own password login and registration are closed, except
+  // for a request the break-glass path (off unless configured) handed to LibreChat's /login.
   if (sso.config.enforce) {
-    const closed = (_req: Request, res: Response) =>
-      res.status(403).send({ message: 'Sign in on shinegold.com: this chat uses single sign-on.', code: 'SG_LOCAL_LOGIN_DISABLED' });
+    router.use(createBreakGlassRouter(sso));
+    const closed = (req: Request, res: Response, next: NextFunction) =>
+      isBreakGlassLogin(req)
+        ? next()
+        : res.status(403).send({ message: 'Sign in on shinegold.com: this chat uses single sign-on.', code: 'SG_LOCAL_LOGIN_DISABLED' });
     router.post('/login', closed);
     router.post('/register', closed);
   }
   return router;
 }
-export { extendLibreChatSchemas, shinegoldAuthRouter, loadMountConfig } from './mount';
+export { extendLibreChatSchemas, shinegoldAuthRouter, shinegoldOAuthRouter, loadMountConfig, createSsoRouter } from './mount';
+export { createOAuthEntryRouter, loginEntryProblems } from './oauth-entry';
+// For stand-ins and tests that mount the pieces one by one, as the patches' mount does.
+export { createBackchannelRouter } from './backchannel';
+export { createMetricsRouter } from './metrics';
+export { isRevoked, guardLibreChatJwt } from '../session/revocation';
+export { parseCookies } from '../token/extract';
 export type { MountOptions } from './mount';

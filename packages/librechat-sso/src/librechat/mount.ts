@@ -7,6 +7,9 @@
  * - `api/server/routes/auth.js`, right after `const router = express.Router();`:
  *     router.use(require('@shinegold/librechat-sso/librechat').shinegoldAuthRouter());
  *   mounts the session bridge before LibreChat's own auth handlers.
+ * - `api/server/routes/oauth.js`, right after `const router = express.Router();`:
+ *     router.use(require('@shinegold/librechat-sso/librechat').shinegoldOAuthRouter());
+ *   turns the SPA's OpenID auto-redirect into the main-site login entry (see oauth-entry.ts).
  *
  * Everything LibreChat-owned (mongoose, `@librechat/data-schemas`, its logger) is required here
  * from LibreChat's own node_modules, so the models and the connection are LibreChat's.
@@ -23,13 +26,15 @@ import { configPath, loadConfig, readSection } from '../config/load';
 import type { ShinegoldConfig } from '../config/schema';
 import { ConfigError } from '../errors';
 import type { LoggerLike } from '../audit';
-import { createShinegoldSSO } from '../index';
+import { createShinegoldSSO, ShinegoldSSO } from '../index';
 import type { DataSchemas } from '../store/models';
 import { extendUserSchema } from '../store/models';
 import { bridgeOptionsFromEnv, createAuthRouter } from './index';
 import { createBackchannelRouter } from './backchannel';
+import { createLifecycleRouter } from './lifecycle';
 import { createMetricsRouter } from './metrics';
 import { guardLibreChatJwt } from '../session/revocation';
+import { createOAuthEntryRouter, loginEntryProblems } from './oauth-entry';
 
 type Env = Record<string, string | undefined>;
 
@@ -74,6 +79,8 @@ export function loadMountConfig(opts: MountOptions = {}): ShinegoldConfig | unde
   } catch (e) {
     problems.push((e as Error).message);
   }
+  // Enforced SSO needs the SPA's login page to leave for the main site (oauth-entry.ts).
+  if (config?.enabled && config.enforce) problems.push(...loginEntryProblems(env));
   if (problems.length) throw new ConfigError(problems);
   if (config && !config.enabled) return undefined;
   return config;
@@ -85,6 +92,21 @@ function librechatLogger(): LoggerLike | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Everything the add-on answers under LibreChat's `/api/auth`, in order: the session bridge and
+ * login entry, back-channel logout, lifecycle sync, metrics. The auth.js patch mounts this (via
+ * `shinegoldAuthRouter`); the CI stand-in of LibreChat mounts the very same.
+ */
+export function createSsoRouter(sso: ShinegoldSSO, env: Env = process.env): Router {
+  const express = require('express');
+  const router: Router = express.Router();
+  router.use(createAuthRouter(sso, { env }));
+  router.use(createBackchannelRouter(sso));
+  router.use(createLifecycleRouter(sso));
+  router.use(createMetricsRouter(sso, env));
+  return router;
 }
 
 /**
@@ -107,10 +129,7 @@ export function shinegoldAuthRouter(opts: MountOptions = {}): Router {
     const mongoose = require('mongoose');
     const dataSchemas = librechatDataSchemas();
     const built = createShinegoldSSO({ config, mongoose, dataSchemas, logger: dataSchemas.logger });
-    const router: Router = express.Router();
-    router.use(createAuthRouter(built, { env }));
-    router.use(createBackchannelRouter(built));
-    router.use(createMetricsRouter(built, env));
+    const router = createSsoRouter(built, env);
     // Access tokens issued before a mirrored logout are refused on LibreChat's own JWT path.
     if (!guardLibreChatJwt(require('passport'))) {
       dataSchemas.logger?.warn?.('[shinegold-sso] LibreChat\'s jwt strategy was not found; logout does not revoke access tokens early.');
@@ -135,4 +154,16 @@ export function shinegoldAuthRouter(opts: MountOptions = {}): Router {
     return router(req, res, next);
   });
   return outer;
+}
+
+/**
+ * The router the oauth.js patch mounts: `/oauth/openid` -> the main-site login page with a
+ * checked return URL. Empty when SSO is off, so LibreChat's own OAuth routes answer as before.
+ */
+export function shinegoldOAuthRouter(opts: MountOptions = {}): Router {
+  const express = require('express');
+  const config = loadMountConfig(opts);
+  if (!config) return express.Router();
+  const logger = librechatLogger();
+  return createOAuthEntryRouter(config, (where) => logger?.info?.(`[shinegold-sso] login entry ${where} -> main-site login`));
 }

@@ -59,6 +59,11 @@ export function validateClaims(payload: unknown, exp: ClaimExpectations, nowSec:
   }
   const p = payload as Record<string, unknown>;
   const tol = exp.clockToleranceSec;
+  // The main site signs logout (`events`) and lifecycle (`event`) tokens with the same key and
+  // the same iss/aud/sub: without this, one of those replayed as the cookie would log someone in.
+  if (p.events !== undefined || p.event !== undefined) {
+    throw new SsoRefusal('SG_TOKEN_WRONG_TYPE', { claim: p.events !== undefined ? 'events' : 'event' });
+  }
 
   // Types first: a claim of the wrong type is refused even when it would not matter.
   const expiry = numericDate(p, 'exp', true)!;

@@ -94,6 +94,13 @@ describe('token verification with a shared secret (HS256)', () => {
     await refused(verifier.verify(await sign(claims({ exp: undefined }))), 'SG_TOKEN_CLAIM_MISSING');
   });
 
+  it('refuses a logout or lifecycle token presented as a login token', async () => {
+    const bcl = await sign(claims({ jti: 'l-1', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }));
+    await refused(verifier.verify(bcl), 'SG_TOKEN_WRONG_TYPE');
+    const lifecycle = await sign(claims({ jti: 'c-1', event: 'user.updated', user: { email: 'x@example.com' } }));
+    await refused(verifier.verify(lifecycle), 'SG_TOKEN_WRONG_TYPE');
+  });
+
   it('refuses garbage that is not a JWS', async () => {
     await refused(verifier.verify('not-a-token'), 'SG_TOKEN_MALFORMED');
     await refused(verifier.verify('a.b.c'), 'SG_TOKEN_MALFORMED');

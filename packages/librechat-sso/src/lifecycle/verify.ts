@@ -1,0 +1,66 @@
+import type { ProviderConfig } from '../config/schema';
+import { SsoRefusal } from '../errors';
+
+/**
+ * The lifecycle call: the main site tells chat that a user changed. It POSTs a signed
+ * `lifecycle_token` (same keys as the login token) with:
+ *   iss, aud, iat, exp, jti   as for back-channel logout (iat not in the future nor older than
+ *                             `maxAgeSec`; exp required; a jti is accepted once);
+ *   sub                       the main-site user id (string, or a non-negative integer);
+ *   event                     user.updated | user.banned | user.unbanned | user.deleted;
+ *   user                      for user.updated: the profile as login-token claims (email, name,
+ *                             picture, roles, extension claims...), read with the same names;
+ *   dry_run                   optional `true`: answer what would change, write nothing.
+ * `nonce` is refused so an ID token can never pass as a lifecycle call. Pure: no I/O, no clock.
+ */
+export const LIFECYCLE_EVENTS = ['user.updated', 'user.banned', 'user.unbanned', 'user.deleted'] as const;
+export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
+
+export interface LifecycleCall {
+  iss: string;
+  jti: string;
+  sub: string;
+  event: LifecycleEvent;
+  /** The new profile claims (user.updated only; an empty object otherwise). */
+  user: Record<string, unknown>;
+  dryRun: boolean;
+  /** Seconds: until when the jti must be remembered. */
+  expiresAt: number;
+}
+
+const SUBJECT_MAX = 256;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Validates lifecycle-token claims against the provider whose keys signed it. Throws SsoRefusal. */
+export function validateLifecycleClaims(payload: unknown, provider: ProviderConfig, nowSec: number, maxAgeSec = 300): LifecycleCall {
+  const bad = (reason: string) => new SsoRefusal('SG_LIFECYCLE_TOKEN_INVALID', { reason, provider: provider.name });
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw bad('payload is not an object');
+  const p = payload as Record<string, unknown>;
+  const tol = provider.clockToleranceSec;
+  if (p.iss !== provider.issuer) throw bad('wrong issuer');
+  const aud = typeof p.aud === 'string' ? [p.aud] : Array.isArray(p.aud) ? p.aud : [];
+  if (!aud.includes(provider.audience)) throw bad('wrong audience');
+  if (typeof p.iat !== 'number' || !Number.isFinite(p.iat)) throw bad('iat missing');
+  if (p.iat > nowSec + tol) throw bad('iat in the future');
+  if (nowSec - p.iat > maxAgeSec + tol) throw bad('too old');
+  if (typeof p.exp !== 'number' || !Number.isFinite(p.exp)) throw bad('exp missing');
+  if (p.exp <= nowSec - tol) throw bad('expired');
+  if (typeof p.jti !== 'string' || p.jti === '' || p.jti.length > 256) throw bad('jti missing');
+  if (p.nonce !== undefined) throw bad('nonce present');
+
+  const rawSub = p.sub;
+  const sub = typeof rawSub === 'number' && Number.isSafeInteger(rawSub) && rawSub >= 0 ? String(rawSub) : rawSub;
+  if (typeof sub !== 'string' || sub.trim() === '' || sub.length > SUBJECT_MAX || CONTROL.test(sub)) throw bad('sub missing or unusable');
+
+  if (typeof p.event !== 'string' || !(LIFECYCLE_EVENTS as readonly string[]).includes(p.event)) throw bad('unknown event');
+  const event = p.event as LifecycleEvent;
+  let user: Record<string, unknown> = {};
+  if (event === 'user.updated') {
+    if (typeof p.user !== 'object' || p.user === null || Array.isArray(p.user)) throw bad('user.updated without a user object');
+    user = p.user as Record<string, unknown>;
+  }
+  if (p.dry_run !== undefined && typeof p.dry_run !== 'boolean') throw bad('dry_run is not a boolean');
+
+  return { iss: p.iss as string, jti: p.jti, sub, event, user, dryRun: p.dry_run === true, expiresAt: p.exp + tol };
+}

@@ -1,0 +1,291 @@
+import * as dataSchemas from '@librechat/data-schemas';
+import { createShinegoldSSO, ShinegoldSSO } from '../../src';
+import type { AuditEvent } from '../../src/audit';
+import { identityKey } from '../../src/store/models';
+import type { TestDb } from '../../../../test/helpers/db';
+import { AUDIENCE, ISSUER, claims, config, nowSec, rawToken, sign } from '../../../../test/helpers/tokens';
+import { createHarness, startHarness } from '../../../../test/librechat-harness/server';
+
+/**
+ * The lifecycle endpoint, mounted as the auth.js patch mounts it (the LibreChat stand-in), on
+ * the real database: the main site says a user changed, chat follows.
+ */
+let db: TestDb;
+let harness: Awaited<ReturnType<typeof startHarness>>;
+const events: AuditEvent[] = [];
+const chats: Record<string, { sso: ShinegoldSSO; base: string; close: () => Promise<void> }> = {};
+let n = 0;
+
+/** A chat (stand-in + add-on) on the shared test database, with a given lifecycle.onDelete. */
+async function chat(onDelete: 'disable' | 'delete' | 'anonymize') {
+  if (chats[onDelete]) return chats[onDelete];
+  const sso = createShinegoldSSO({
+    config: config({
+      roles: { claim: 'roles', admin: ['admin'] },
+      extensions: { vipLevel: { claim: 'vip_level', type: 'number' } },
+      lifecycle: { onDelete },
+    }),
+    mongoose: db.mongoose,
+    dataSchemas: dataSchemas as any,
+    audit: (e) => events.push(e),
+  });
+  const server = createHarness(sso).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+  chats[onDelete] = { sso, base, close: () => new Promise((r) => server.close(() => r())) };
+  return chats[onDelete];
+}
+
+beforeAll(async () => {
+  harness = await startHarness(__filename);
+  db = harness.db;
+});
+afterAll(async () => {
+  for (const c of Object.values(chats)) await c.close();
+  await harness.close();
+});
+
+const lifecycleToken = (over: Record<string, unknown>, key?: string) =>
+  sign({ iss: ISSUER, aud: AUDIENCE, iat: nowSec(), exp: nowSec() + 120, jti: `lc-${++n}-${Date.now()}`, ...over }, key ? { key } : {});
+
+async function post(base: string, token: string, as: 'form' | 'json' = 'form') {
+  const r = await fetch(`${base}/api/auth/sso/lifecycle`, {
+    method: 'POST',
+    headers: { 'content-type': as === 'json' ? 'application/json' : 'application/x-www-form-urlencoded' },
+    body: as === 'json' ? JSON.stringify({ lifecycle_token: token }) : new URLSearchParams({ lifecycle_token: token }).toString(),
+  });
+  return { status: r.status, cacheControl: r.headers.get('cache-control'), body: (await r.json()) as Record<string, any> };
+}
+
+/** One event for `sub` at the chat with the given delete policy. */
+const send = async (onDelete: 'disable' | 'delete' | 'anonymize', sub: string, event: string, over: Record<string, unknown> = {}) =>
+  post((await chat(onDelete)).base, await lifecycleToken({ sub, event, ...over }));
+
+/** Logs `sub` in through the bridge (main-site cookie on /api/auth/refresh). */
+async function login(base: string, sub: string, over: Record<string, unknown> = {}) {
+  const r = await fetch(`${base}/api/auth/refresh`, {
+    method: 'POST',
+    headers: { cookie: `sg_session=${await sign(claims({ sub, email: `${sub}@example.com`, sid: `sid-${sub}`, ...over }))}` },
+  });
+  const text = await r.text();
+  if (text === 'Refresh token not provided') return { refused: true as const };
+  const body = JSON.parse(text);
+  return { refused: false as const, token: body.token as string, userId: String(body.user._id) };
+}
+
+const userOf = (sub: string) => db.store.User.findOne({ shinegoldUserId: sub }).lean<Record<string, any>>();
+const mappingOf = (sub: string) => db.store.Identity.findById(identityKey('shinegold', sub)).lean<Record<string, any>>();
+const apiUser = (base: string, token: string) => fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+it('user.updated creates an unknown user as a first login would; the same event again is unchanged', async () => {
+  const { base } = await chat('disable');
+  const user = { email: 'LC-New@Example.com', email_verified: true, name: 'New Person', preferred_username: 'newp', roles: ['admin'], vip_level: 3 };
+  const first = await post(base, await lifecycleToken({ sub: 'lc-new', event: 'user.updated', user }), 'json');
+  expect(first).toMatchObject({ status: 200, cacheControl: 'no-store', body: { ok: true, event: 'user.updated', result: 'created', changed: true } });
+  const u = await userOf('lc-new');
+  expect(u).toMatchObject({ email: 'lc-new@example.com', name: 'New Person', role: 'ADMIN', provider: 'shinegold' });
+  expect((await mappingOf('lc-new'))!.extensions).toEqual({ vipLevel: 3 });
+
+  const again = await send('disable', 'lc-new', 'user.updated', { user });
+  expect(again.body).toEqual({ ok: true, event: 'user.updated', result: 'unchanged', changed: false });
+});
+
+it('user.updated syncs a known user: profile, email, ADMIN taken away, extensions; keeps login-only fields', async () => {
+  const { base } = await chat('disable');
+  const logged = await login(base, 'lc-sync', { roles: ['admin'], vip_level: 1, name: 'Old Name' });
+  expect(logged.refused).toBe(false);
+  const before = await mappingOf('lc-sync');
+  const r = await send('disable', 'lc-sync', 'user.updated', {
+    user: { email: 'lc-sync-new@example.com', email_verified: true, name: 'New Name', roles: ['member'], vip_level: 7 },
+  });
+  expect(r.status).toBe(200);
+  expect(r.body).toMatchObject({ result: 'updated', changed: true });
+  expect(r.body.fields).toEqual(expect.arrayContaining(['name', 'email', 'role', 'extensions']));
+  expect(await userOf('lc-sync')).toMatchObject({ email: 'lc-sync-new@example.com', name: 'New Name', role: 'USER' });
+  expect(events).toContainEqual(expect.objectContaining({ event: 'role.changed', externalId: 'lc-sync', detail: { from: 'ADMIN', to: 'USER', by: 'lifecycle' } }));
+  const after = await mappingOf('lc-sync');
+  expect(after!.extensions).toEqual({ vipLevel: 7 });
+  // Not a login: the main-site session id and the last login time stay as the login left them.
+  expect(after!.sessionId).toBe('sid-lc-sync');
+  expect(new Date(after!.lastLoginAt).getTime()).toBe(new Date(before!.lastLoginAt).getTime());
+
+  // An email another chat account has is not taken; the answer says so.
+  await db.store.methods.createUser({ email: 'taken@example.com', provider: 'local', username: 'taken', emailVerified: true }, undefined, true, true);
+  const clash = await send('disable', 'lc-sync', 'user.updated', { user: { email: 'taken@example.com', email_verified: true, name: 'New Name', roles: ['member'], vip_level: 7 } });
+  expect(clash.body).toMatchObject({ result: 'unchanged', changed: false });
+  expect(clash.body.note).toMatch(/another chat account/);
+  expect((await userOf('lc-sync'))!.email).toBe('lc-sync-new@example.com');
+});
+
+it('user.banned ends every session, kills access tokens and refuses login until user.unbanned', async () => {
+  const { base } = await chat('disable');
+  const a = await login(base, 'lc-ban');
+  const b = await login(base, 'lc-ban');
+  if (a.refused || b.refused) throw new Error('login failed');
+  expect(await db.store.Session.countDocuments({ user: a.userId })).toBe(2);
+  await sleep(1100); // iat has one-second resolution
+  const ban = await send('disable', 'lc-ban', 'user.banned');
+  expect(ban.body).toMatchObject({ ok: true, event: 'user.banned', result: 'banned', changed: true, sessions: 2 });
+  expect(await db.store.Session.countDocuments({ user: a.userId })).toBe(0);
+  expect(await apiUser(base, b.token)).toBe(401);
+  expect((await mappingOf('lc-ban'))!.status).toBe('banned');
+  expect((await login(base, 'lc-ban')).refused).toBe(true);
+  expect(await db.store.Session.countDocuments({ user: a.userId })).toBe(0);
+  expect(events.some((e) => e.event === 'login.refused' && e.code === 'SG_USER_BANNED' && e.externalId === 'lc-ban')).toBe(true);
+
+  expect((await send('disable', 'lc-ban', 'user.banned')).body).toMatchObject({ result: 'unchanged', changed: false });
+
+  expect((await send('disable', 'lc-ban', 'user.unbanned')).body).toMatchObject({ result: 'unbanned', changed: true });
+  expect((await send('disable', 'lc-ban', 'user.unbanned')).body).toMatchObject({ result: 'unchanged', changed: false });
+  await sleep(1100);
+  const back = await login(base, 'lc-ban');
+  if (back.refused) throw new Error('login after unban refused');
+  expect(await apiUser(base, back.token)).toBe(200);
+});
+
+it('banning a user chat has never seen refuses the first login; unbanning lets it through', async () => {
+  const { base } = await chat('disable');
+  expect((await send('disable', 'lc-unseen', 'user.banned')).body).toMatchObject({ result: 'banned', changed: true });
+  expect((await login(base, 'lc-unseen')).refused).toBe(true);
+  expect(await userOf('lc-unseen')).toBeNull();
+  expect((await send('disable', 'lc-unseen', 'user.unbanned')).body).toMatchObject({ result: 'unbanned', changed: true });
+  expect((await login(base, 'lc-unseen')).refused).toBe(false);
+  expect(await userOf('lc-unseen')).not.toBeNull();
+});
+
+it('user.deleted with onDelete disable: disabled, sessions gone, login refused, unbanned does not restore it', async () => {
+  const { base } = await chat('disable');
+  const a = await login(base, 'lc-dis');
+  if (a.refused) throw new Error('login failed');
+  await sleep(1100);
+  expect((await send('disable', 'lc-dis', 'user.deleted')).body).toMatchObject({ result: 'disabled', changed: true, sessions: 1 });
+  expect(await apiUser(base, a.token)).toBe(401);
+  expect((await mappingOf('lc-dis'))!.status).toBe('disabled');
+  expect((await login(base, 'lc-dis')).refused).toBe(true);
+  expect((await send('disable', 'lc-dis', 'user.unbanned')).body).toMatchObject({ result: 'unchanged', changed: false });
+  expect((await send('disable', 'lc-dis', 'user.banned')).body).toMatchObject({ result: 'unchanged', changed: false });
+  expect((await send('disable', 'lc-dis', 'user.deleted')).body).toMatchObject({ result: 'unchanged', changed: false });
+  expect(await userOf('lc-dis')).not.toBeNull(); // disable keeps the account
+});
+
+it('user.deleted with onDelete delete: the user removed through data-schemas, a tombstone keeps it from coming back', async () => {
+  const { base } = await chat('delete');
+  const a = await login(base, 'lc-del');
+  if (a.refused) throw new Error('login failed');
+  const r = await send('delete', 'lc-del', 'user.deleted');
+  expect(r.body).toMatchObject({ result: 'deleted', changed: true, sessions: 1 });
+  expect(await db.store.User.countDocuments({ _id: a.userId })).toBe(0);
+  expect(await db.store.Session.countDocuments({ user: a.userId })).toBe(0);
+  expect(await apiUser(base, a.token)).toBe(401);
+  const tomb = await mappingOf('lc-del');
+  expect(tomb).toMatchObject({ status: 'disabled', userId: null, claimsSnapshot: null, extensions: null });
+  // A login token still in the browser does not re-create the account.
+  expect((await login(base, 'lc-del')).refused).toBe(true);
+  expect(await userOf('lc-del')).toBeNull();
+  expect((await send('delete', 'lc-del', 'user.deleted')).body).toMatchObject({ result: 'unchanged', changed: false });
+});
+
+it('user.deleted with onDelete anonymize: identifying fields replaced, sessions gone, mapping kept as disabled', async () => {
+  const { base } = await chat('anonymize');
+  const a = await login(base, 'lc-anon', { name: 'Real Name', picture: 'https://cdn.example.com/me.png', vip_level: 2 });
+  if (a.refused) throw new Error('login failed');
+  const r = await send('anonymize', 'lc-anon', 'user.deleted');
+  expect(r.body).toMatchObject({ result: 'anonymized', changed: true, sessions: 1 });
+  expect(r.body.fields).toEqual(expect.arrayContaining(['email', 'name', 'username', 'avatar']));
+  const u = await db.store.User.findById(a.userId).lean<Record<string, any>>();
+  expect(u).toMatchObject({ email: `deleted-${a.userId}@anonymized.invalid`, name: 'Deleted user', username: `deleted-${a.userId}`, avatar: null });
+  expect(JSON.stringify(u)).not.toMatch(/lc-anon@example|Real Name|me\.png/);
+  const m = await mappingOf('lc-anon');
+  expect(m).toMatchObject({ status: 'disabled', claimsSnapshot: null, extensions: null });
+  expect(String(m!.userId)).toBe(a.userId);
+  expect(await db.store.Session.countDocuments({ user: a.userId })).toBe(0);
+  expect((await login(base, 'lc-anon')).refused).toBe(true);
+  expect((await send('anonymize', 'lc-anon', 'user.deleted')).body).toMatchObject({ result: 'unchanged', changed: false });
+});
+
+it('dry_run writes nothing and answers what would change', async () => {
+  const { base } = await chat('delete');
+  const a = await login(base, 'lc-dry', { name: 'Dry Name' });
+  if (a.refused) throw new Error('login failed');
+  const snapshot = async () =>
+    JSON.stringify([
+      await db.store.User.findById(a.userId).lean(),
+      await mappingOf('lc-dry'),
+      await db.store.Session.countDocuments({ user: a.userId }),
+      await db.store.Replay.countDocuments({}),
+      await db.store.Identity.countDocuments({}),
+      await db.store.User.countDocuments({}),
+    ]);
+  const before = await snapshot();
+  const upd = await send('delete', 'lc-dry', 'user.updated', { dry_run: true, user: { email: 'lc-dry@example.com', email_verified: true, name: 'Wet Name' } });
+  expect(upd.body).toMatchObject({ ok: true, result: 'updated', changed: true, dryRun: true, fields: ['name'] });
+  expect((await send('delete', 'lc-dry', 'user.banned', { dry_run: true })).body).toMatchObject({ result: 'banned', changed: true, sessions: 1, dryRun: true });
+  expect((await send('delete', 'lc-dry', 'user.deleted', { dry_run: true })).body).toMatchObject({ result: 'deleted', changed: true, sessions: 1, dryRun: true });
+  expect((await send('delete', 'lc-dry-new', 'user.updated', { dry_run: true, user: { email: 'lc-dry-new@example.com', email_verified: true } })).body).toMatchObject({ result: 'created', changed: true });
+  expect((await send('delete', 'lc-dry-new2', 'user.banned', { dry_run: true })).body).toMatchObject({ result: 'banned', changed: true });
+  expect(await snapshot()).toBe(before);
+});
+
+it('refuses a bad, unsigned, expired or replayed call with 400 and no-store, and changes nothing', async () => {
+  const { base, sso } = await chat('delete');
+  const a = await login(base, 'lc-bad');
+  if (a.refused) throw new Error('login failed');
+  const state = async () => JSON.stringify([await db.store.User.findById(a.userId).lean(), await mappingOf('lc-bad'), await db.store.Session.countDocuments({ user: a.userId })]);
+  const before = await state();
+  const ok = { sub: 'lc-bad', event: 'user.deleted' };
+  const cases: Array<[string, string | Promise<string>, string]> = [
+    ['no token', '', 'SG_SYNC_UNAUTHORIZED'],
+    ['bad signature', lifecycleToken(ok, 'some-other-secret-that-is-32-bytes-long!'), 'SG_TOKEN_BAD_SIGNATURE'],
+    ['unsigned', rawToken({ alg: 'none' }, { iss: ISSUER, aud: AUDIENCE, iat: nowSec(), exp: nowSec() + 60, jti: 'x', ...ok }), 'SG_TOKEN_ALG_NOT_ALLOWED'],
+    ['wrong aud', lifecycleToken({ ...ok, aud: 'other' }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['wrong iss', lifecycleToken({ ...ok, iss: 'https://evil.test' }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['expired', lifecycleToken({ ...ok, iat: nowSec() - 900, exp: nowSec() - 600 }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['too old', lifecycleToken({ ...ok, iat: nowSec() - 3600 }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['no exp', lifecycleToken({ ...ok, exp: undefined }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['no jti', lifecycleToken({ ...ok, jti: undefined }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['unknown event', lifecycleToken({ ...ok, event: 'user.exploded' }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['no sub', lifecycleToken({ ...ok, sub: undefined }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['nonce', lifecycleToken({ ...ok, nonce: 'n' }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['updated without user', lifecycleToken({ sub: 'lc-bad', event: 'user.updated' }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['dry_run not boolean', lifecycleToken({ ...ok, dry_run: 'yes' }), 'SG_LIFECYCLE_TOKEN_INVALID'],
+    ['bad email', lifecycleToken({ sub: 'lc-bad', event: 'user.updated', user: { email: 'not an email' } }), 'SG_TOKEN_CLAIM_INVALID'],
+  ];
+  for (const [name, token, code] of cases) {
+    const r = await post(base, await token);
+    expect([name, r.status, r.cacheControl, r.body.ok, r.body.code]).toEqual([name, 400, 'no-store', false, code]);
+  }
+  const garbled = await fetch(`${base}/api/auth/sso/lifecycle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+  expect([garbled.status, garbled.headers.get('cache-control')]).toEqual([400, 'no-store']);
+
+  // Replay: the first use is applied, the same token again is refused.
+  const token = await lifecycleToken({ sub: 'lc-replay', event: 'user.banned', jti: 'replay-me' });
+  expect((await post(base, token)).status).toBe(200);
+  const replayed = await post(base, token);
+  expect([replayed.status, replayed.body.code]).toEqual([400, 'SG_TOKEN_REPLAYED']);
+  expect(await db.store.Replay.countDocuments({ _id: `lc:${ISSUER}:replay-me` })).toBe(1);
+
+  expect(await state()).toBe(before);
+  expect(await apiUser(base, a.token)).toBe(200);
+  const text = await sso.metrics.registry.getSingleMetricAsString('shinegold_sso_lifecycle_total');
+  // A refused token's event is not trusted: it is counted as unknown.
+  expect(text).toMatch(/shinegold_sso_lifecycle_total\{event="unknown",outcome="refused"\} \d+/);
+  expect(text).toMatch(/shinegold_sso_lifecycle_total\{event="user.banned",outcome="changed"\} \d+/);
+});
+
+it('answers 409 for a valid call that cannot be applied (the email is linked to another shinegold user)', async () => {
+  const { base } = await chat('disable');
+  expect((await login(base, 'lc-owner', { email: 'shared@example.com' })).refused).toBe(false);
+  const r = await send('disable', 'lc-thief', 'user.updated', { user: { email: 'shared@example.com', email_verified: true } });
+  expect(r).toMatchObject({ status: 409, cacheControl: 'no-store', body: { ok: false, code: 'SG_ACCOUNT_LINKED_ELSEWHERE', event: 'user.updated' } });
+  expect(await mappingOf('lc-thief')).toBeNull();
+});
+
+it('audits every call as lifecycle.* without the token', async () => {
+  const applied = events.filter((e) => e.event === 'lifecycle.applied');
+  const refused = events.filter((e) => e.event === 'lifecycle.refused');
+  expect(applied.some((e) => e.detail?.event === 'user.banned' && e.detail?.result === 'banned' && e.externalId === 'lc-ban')).toBe(true);
+  expect(applied.some((e) => e.detail?.event === 'user.deleted' && e.detail?.policy === 'anonymize')).toBe(true);
+  expect(refused.some((e) => e.code === 'SG_TOKEN_REPLAYED')).toBe(true);
+  expect(JSON.stringify(events)).not.toMatch(/eyJ[A-Za-z0-9_-]{5,}\./);
+});

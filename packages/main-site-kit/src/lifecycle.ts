@@ -1,0 +1,91 @@
+/**
+ * Telling chat that a main-site user changed: `sendLifecycleEvent` signs a short-lived
+ * lifecycle token (the same key, issuer and audience as the login token; a fresh jti per call,
+ * so a retry is a new call) and POSTs it to chat's `/api/auth/sso/lifecycle`.
+ *
+ * @example (NestJS / Express), after the change is committed on the main site:
+ *   await sendLifecycleEvent(kitOptions, { event: 'user.updated', user });   // profile, role, email
+ *   await sendLifecycleEvent(kitOptions, { event: 'user.banned', userId: user.id });
+ *   const plan = await sendLifecycleEvent(kitOptions, { event: 'user.deleted', userId, dryRun: true });
+ */
+import { createSecretKey, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { KitOptions, MainSiteUser } from './index';
+
+export type LifecycleEventName = 'user.updated' | 'user.banned' | 'user.unbanned' | 'user.deleted';
+
+export type LifecycleEvent =
+  | { event: 'user.updated'; user: MainSiteUser; dryRun?: boolean }
+  | { event: 'user.banned' | 'user.unbanned' | 'user.deleted'; userId: string; dryRun?: boolean };
+
+/** Chat's answer: 200 `{ ok: true, event, result, changed }`, else `{ ok: false, error, code }`. */
+export interface LifecycleReply {
+  status: number;
+  ok: boolean;
+  event?: LifecycleEventName;
+  result?: string;
+  changed?: boolean;
+  dryRun?: boolean;
+  fields?: string[];
+  sessions?: number;
+  note?: string;
+  error?: string;
+  code?: string;
+}
+
+/** The profile as login-token claims: the same names `signLoginToken` writes. */
+export function profileClaims(user: MainSiteUser): Record<string, unknown> {
+  return {
+    email: user.email,
+    email_verified: user.emailVerified,
+    ...(user.name ? { name: user.name } : {}),
+    ...(user.username ? { preferred_username: user.username } : {}),
+    ...(user.avatar ? { picture: user.avatar } : {}),
+    ...(user.roles ? { roles: user.roles } : {}),
+    ...user.extra,
+  };
+}
+
+/** Signs the lifecycle token (valid 2 minutes). */
+export function signLifecycleToken(opts: KitOptions, e: LifecycleEvent): Promise<string> {
+  const alg = opts.alg ?? (opts.secret ? 'HS256' : undefined);
+  if (!alg) throw new TypeError('main-site-kit: give secret (HS256) or privateKey with alg');
+  if (opts.secret && Buffer.byteLength(opts.secret) < 32) throw new TypeError('main-site-kit: the secret must be at least 32 bytes');
+  const key = opts.secret ? createSecretKey(Buffer.from(opts.secret)) : opts.privateKey!;
+  const sub = e.event === 'user.updated' ? e.user.id : e.userId;
+  if (typeof sub !== 'string' || sub === '') throw new TypeError('signLifecycleToken: the user id is required');
+  return new SignJWT({
+    sub,
+    jti: randomUUID(),
+    event: e.event,
+    ...(e.event === 'user.updated' ? { user: profileClaims(e.user) } : {}),
+    ...(e.dryRun ? { dry_run: true } : {}),
+  })
+    .setProtectedHeader({ alg, typ: 'JWT', ...(opts.kid ? { kid: opts.kid } : {}) })
+    .setIssuer(opts.issuer)
+    .setAudience(opts.audience)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 120)
+    .sign(key);
+}
+
+/**
+ * Signs and POSTs one event. Resolves with chat's answer (never throws on a 4xx/5xx; a network
+ * failure rejects). Retry a 503 (a new call gets a new jti); a 400 or 409 will not get better.
+ */
+export async function sendLifecycleEvent(opts: KitOptions, e: LifecycleEvent): Promise<LifecycleReply> {
+  const token = await signLifecycleToken(opts, e);
+  const f = opts.fetch ?? fetch;
+  const r = await f(new URL('/api/auth/sso/lifecycle', opts.chatOrigin), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ lifecycle_token: token }).toString(),
+  });
+  let body: Record<string, unknown> = {};
+  try {
+    body = (await r.json()) as Record<string, unknown>;
+  } catch {
+    body = { ok: false, error: 'unreadable answer' };
+  }
+  return { ...(body as Omit<LifecycleReply, 'status'>), ok: body.ok === true && r.status === 200, status: r.status };
+}

@@ -1,0 +1,102 @@
+/**
+ * A stand-in for LibreChat's API and SPA, for CI (which has no LibreChat source) and `npm start`.
+ * The data layer is real (`@librechat/data-schemas` on a real database); LibreChat v0.8.7's
+ * sign-in behaviour is re-implemented from reading its AuthController.refreshController,
+ * AuthService.setAuthTokens, LogoutController, jwtStrategy and routes/config.js. The add-on is
+ * mounted where the patches mount it: first in `/api/auth` (auth.js patch) and first in
+ * `/oauth` (oauth.js patch). Answers from LibreChat's own handlers carry `x-harness: native`,
+ * so tests can tell them from the add-on's. `scripts/verify-librechat.sh` proves the same on
+ * real LibreChat.
+ */
+import type { Express, Request, Response } from 'express';
+import jwt from 'jsonwebtoken';
+import type { ShinegoldSSO } from '@shinegold/librechat-sso';
+import { createOAuthEntryRouter, createSsoRouter, isRevoked, parseCookies } from '@shinegold/librechat-sso/librechat';
+import { spaHtml } from './spa';
+
+type Env = Record<string, string | undefined>;
+const USER_FIELDS = '-password -__v -totpSecret -backupCodes';
+
+export interface StandInOptions {
+  env?: Env;
+  /** How often the SPA stand-in refreshes (LibreChat: when the access token runs out). */
+  refreshMs?: number;
+}
+
+/** LibreChat v0.8.7 routes/config.js, the pre-login fields the login page reads. */
+export function preLoginConfig(env: Env) {
+  const on = (v: string | undefined) => /^(true|1)$/i.test(v ?? '');
+  return {
+    appTitle: env.APP_TITLE || 'LibreChat',
+    serverDomain: env.DOMAIN_SERVER || 'http://localhost:3080',
+    emailLoginEnabled: env.ALLOW_EMAIL_LOGIN === undefined || on(env.ALLOW_EMAIL_LOGIN),
+    registrationEnabled: on(env.ALLOW_REGISTRATION),
+    openidLoginEnabled:
+      !!env.OPENID_CLIENT_ID && (on(env.OPENID_USE_PKCE) || !!env.OPENID_CLIENT_SECRET?.trim()) && !!env.OPENID_ISSUER && !!env.OPENID_SESSION_SECRET,
+    openidLabel: env.OPENID_BUTTON_LABEL || 'Continue with OpenID',
+    openidAutoRedirect: on(env.OPENID_AUTO_REDIRECT),
+  };
+}
+
+export function createLibreChatStandIn(sso: ShinegoldSSO, opts: StandInOptions = {}): Express {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const express = require('express');
+  const env = opts.env ?? process.env;
+  const { methods } = sso.store;
+  const app: Express = express();
+  const auth = express.Router();
+  auth.use(createSsoRouter(sso, env));
+
+  auth.post('/refresh', async (req: Request, res: Response) => {
+    res.set('x-harness', 'native');
+    const cookies = parseCookies(req.headers.cookie);
+    const refreshToken = cookies.get('refreshToken');
+    if (!refreshToken) return res.status(200).send('Refresh token not provided');
+    try {
+      const payload = jwt.verify(refreshToken, env.JWT_REFRESH_SECRET!) as { id: string };
+      const user = await methods.getUserById(payload.id, USER_FIELDS);
+      if (!user) return res.status(401).redirect('/login');
+      const session = await methods.findSession({ userId: payload.id, refreshToken }, { lean: false });
+      if (!session || !(session.expiration > new Date())) return res.status(401).send('Refresh token expired or not found for this user');
+      const next = await methods.generateRefreshToken!(session);
+      const token = await methods.generateToken(user, 15 * 60 * 1000);
+      const cookieOpts = { expires: new Date(session.expiration), httpOnly: true, secure: false, sameSite: 'strict' as const };
+      res.cookie('refreshToken', next, cookieOpts);
+      res.cookie('token_provider', 'librechat', cookieOpts);
+      return res.status(200).send({ token, user });
+    } catch {
+      return res.status(403).send('Invalid refresh token');
+    }
+  });
+
+  // LibreChat's logoutController after requireJwtAuth: ends the session, clears its cookies.
+  auth.post('/logout', async (req: Request, res: Response) => {
+    res.set('x-harness', 'native');
+    const cookies = parseCookies(req.headers.cookie);
+    if (cookies.has('refreshToken')) await methods.deleteSession({ refreshToken: cookies.get('refreshToken') }).catch(() => undefined);
+    res.clearCookie('refreshToken');
+    res.clearCookie('token_provider');
+    return res.status(200).send({ message: 'Logout successful' });
+  });
+  auth.post('/login', (_req: Request, res: Response) => res.set('x-harness', 'native').status(200).send({ message: 'native login' }));
+
+  app.use('/api/auth', auth);
+  app.use('/oauth', createOAuthEntryRouter(sso.config));
+  app.get('/api/config', (_req: Request, res: Response) => res.json(preLoginConfig(env)));
+  // requireJwtAuth: Bearer access token signed with JWT_SECRET, user looked up by id.
+  app.get('/api/user', async (req: Request, res: Response) => {
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    try {
+      const p = jwt.verify(m?.[1] ?? '', env.JWT_SECRET!) as { id: string; iat?: number };
+      const user = await methods.getUserById(p.id, USER_FIELDS);
+      // isRevoked is what guardLibreChatJwt adds to LibreChat's real jwt strategy.
+      if (!user || isRevoked(user, p.iat)) return res.sendStatus(401);
+      return res.json(user);
+    } catch {
+      return res.sendStatus(401);
+    }
+  });
+  const html = spaHtml(opts.refreshMs ?? 5_000);
+  app.get(['/', '/login', '/c/*rest'], (_req: Request, res: Response) => res.type('html').set('Cache-Control', 'no-store').send(html));
+  return app;
+}
