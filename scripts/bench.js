@@ -15,8 +15,12 @@
  *      users and mappings for that person (exactly 1 and 1 expected).
  *
  * Run: npm run bench (builds first), or `node scripts/bench.js` after a build.
+ *   4. The session bridge against LibreChat's own refresh over HTTP (scripts/bench/bridge.js).
+ *   5. Memory under 100,000 distinct tokens (scripts/bench/memory.js).
+ *
  * Knobs (environment): BENCH_REQUESTS (2000), BENCH_CONCURRENCY (8), BENCH_ROUNDS (3),
- * BENCH_WARMUP (300), BENCH_NEW_USERS (300), BENCH_RACE (50), BENCH_PHASE_TIMEOUT_MS (60000).
+ * BENCH_WARMUP (300), BENCH_NEW_USERS (300), BENCH_RACE (50), BENCH_PHASE_TIMEOUT_MS (60000),
+ * BENCH_BRIDGE_REQUESTS (1000), BENCH_BRIDGE_CONCURRENCY (1), BENCH_MEMORY_TOKENS (100000), BENCH_MEMORY_REPLAYS (5000).
  * Results: a table on stdout, JSON in <os.tmpdir()>/shinegold-sso-bench-results.json (the
  * repository does not ignore bench-results.json, so nothing is written into the work tree).
  */
@@ -35,7 +39,12 @@ const WARMUP = num('BENCH_WARMUP', 300);
 const NEW_USERS = num('BENCH_NEW_USERS', 300);
 const RACE = num('BENCH_RACE', 50);
 const PHASE_TIMEOUT_MS = num('BENCH_PHASE_TIMEOUT_MS', 60_000);
-const OVERALL_TIMEOUT_MS = num('BENCH_OVERALL_TIMEOUT_MS', 170_000);
+const OVERALL_TIMEOUT_MS = num('BENCH_OVERALL_TIMEOUT_MS', 600_000);
+const BRIDGE_REQUESTS = num('BENCH_BRIDGE_REQUESTS', 1000);
+// The latency goal is per request: one browser tab refreshes at a time.
+const BRIDGE_CONCURRENCY = num('BENCH_BRIDGE_CONCURRENCY', 1);
+const MEMORY_TOKENS = num('BENCH_MEMORY_TOKENS', 100_000);
+const MEMORY_REPLAYS = num('BENCH_MEMORY_REPLAYS', 5_000);
 
 const ISSUER = 'https://shinegold.test';
 const AUDIENCE = 'chat.shinegold.test';
@@ -60,9 +69,8 @@ const { startDatabase, withDbName } = require('./lib/database.js');
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const nowSec = () => Math.floor(Date.now() / 1000);
-const hr = () => process.hrtime.bigint();
-const ms = (a, b) => Number(b - a) / 1e6;
+const { nowSec, hr, ms, median, percentile, round, pad, lpad } = require('./bench/lib');
+const runFixed = (count, concurrency, fn) => require('./bench/lib').runFixed(count, concurrency, fn, PHASE_TIMEOUT_MS);
 
 function shinegoldToken(sub, over = {}) {
   const t = nowSec();
@@ -82,70 +90,6 @@ function shinegoldToken(sub, over = {}) {
     { algorithm: 'HS256' },
   );
 }
-
-function median(xs) {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function percentile(xs, p) {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const i = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
-  return s[i];
-}
-
-/**
- * Runs `count` calls of fn(i) with `concurrency` workers; stops issuing new calls after
- * `timeoutMs`. Returns completed/errors counts, elapsed ms, req/s and per-call latencies.
- */
-async function runFixed(count, concurrency, fn, timeoutMs = PHASE_TIMEOUT_MS) {
-  let next = 0;
-  let ok = 0;
-  let errors = 0;
-  let firstError;
-  const lat = [];
-  const deadline = Date.now() + timeoutMs;
-  let timedOut = false;
-  const start = hr();
-  async function worker() {
-    for (;;) {
-      if (Date.now() > deadline) {
-        timedOut = true;
-        return;
-      }
-      const i = next++;
-      if (i >= count) return;
-      const t0 = hr();
-      try {
-        await fn(i);
-        ok++;
-      } catch (e) {
-        errors++;
-        if (!firstError) firstError = e;
-      }
-      lat.push(ms(t0, hr()));
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  const elapsedMs = ms(start, hr());
-  return {
-    requested: count,
-    completed: ok,
-    errors,
-    firstError: firstError ? String(firstError.code || '') + ' ' + (firstError.message || firstError) : undefined,
-    timedOut,
-    elapsedMs: round(elapsedMs),
-    perSec: round((ok / elapsedMs) * 1000),
-    latencyMs: { p50: round(percentile(lat, 50)), p99: round(percentile(lat, 99)), max: round(Math.max(...lat)) },
-  };
-}
-
-const round = (x, d = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
-const pad = (s, n) => String(s).padEnd(n);
-const lpad = (s, n) => String(s).padStart(n);
 
 // ---------------------------------------------------------------------------------------------
 // main
@@ -300,6 +244,19 @@ async function main() {
       exactlyOne: userCount === 1 && mappingCount === 1,
     };
 
+    // --- 4. the session bridge against LibreChat's own refresh ------------------------------
+    const sandbox = require('../packages/sandbox/dist');
+    const log = (l) => process.stderr.write(`${l}\n`);
+    results.bridge = await require('./bench/bridge').run({
+      dist, sandbox, mongoose, dataSchemas, issuer: ISSUER, audience: AUDIENCE, secret: SHINEGOLD_SECRET,
+      requests: BRIDGE_REQUESTS, concurrency: BRIDGE_CONCURRENCY, rounds: 2, log,
+    });
+
+    // --- 5. memory under many distinct tokens ---------------------------------------------
+    results.memory = await require('./bench/memory').run({
+      dist, store, issuer: ISSUER, audience: AUDIENCE, secret: SHINEGOLD_SECRET, tokens: MEMORY_TOKENS, replays: MEMORY_REPLAYS, log,
+    });
+
     results.finishedAt = new Date().toISOString();
     print(results);
     fs.writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2) + '\n');
@@ -344,6 +301,8 @@ function print(r) {
   if (c.failures.length) console.log(`   failures: ${c.failures.join(' | ')}`);
   console.log(`   afterwards: users=${c.users}, mappings=${c.mappings}  -> exactly one of each: ${c.exactlyOne ? 'yes' : 'NO'}`);
   console.log(line);
+  require('./bench/bridge').print(r.bridge, line);
+  require('./bench/memory').print(r.memory, line);
 }
 
 main().then(

@@ -21,6 +21,8 @@ export interface StandInOptions {
   env?: Env;
   /** How often the SPA stand-in refreshes (LibreChat: when the access token runs out). */
   refreshMs?: number;
+  /** false: LibreChat as if unpatched (the benchmark's baseline). Default true. */
+  addon?: boolean;
 }
 
 /** LibreChat v0.8.7 routes/config.js, the pre-login fields the login page reads. */
@@ -45,7 +47,7 @@ export function createLibreChatStandIn(sso: ShinegoldSSO, opts: StandInOptions =
   const { methods } = sso.store;
   const app: Express = express();
   const auth = express.Router();
-  auth.use(createSsoRouter(sso, env));
+  if (opts.addon !== false) auth.use(createSsoRouter(sso, env));
 
   auth.post('/refresh', async (req: Request, res: Response) => {
     res.set('x-harness', 'native');
@@ -81,7 +83,7 @@ export function createLibreChatStandIn(sso: ShinegoldSSO, opts: StandInOptions =
   auth.post('/login', (_req: Request, res: Response) => res.set('x-harness', 'native').status(200).send({ message: 'native login' }));
 
   app.use('/api/auth', auth);
-  app.use('/oauth', createOAuthEntryRouter(sso.config));
+  if (opts.addon !== false) app.use('/oauth', createOAuthEntryRouter(sso.config));
   app.get('/api/config', (_req: Request, res: Response) => res.json(preLoginConfig(env)));
   // requireJwtAuth: Bearer access token signed with JWT_SECRET, user looked up by id.
   app.get('/api/user', async (req: Request, res: Response) => {

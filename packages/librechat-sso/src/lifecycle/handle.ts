@@ -6,7 +6,7 @@ import type { Provisioner } from '../identity/provision';
 import type { Store } from '../store/models';
 import type { Clock, Verifier } from '../token/verify';
 import { createLifecycleApplier, LifecycleOutcome, lifecycleIdentity } from './apply';
-import { firstUse, release } from './replay';
+import { firstUse, release } from '../store/replay';
 import { LIFECYCLE_EVENTS, LifecycleCall, validateLifecycleClaims } from './verify';
 
 /**

@@ -1,3 +1,4 @@
+import { firstUse } from '../store/replay';
 import type { AuditSink } from '../audit';
 import { errorFields } from '../audit';
 import type { ProviderConfig } from '../config/schema';
@@ -54,18 +55,6 @@ export function validateLogoutClaims(payload: unknown, provider: ProviderConfig,
 export function createBackchannel(deps: { verifier: Verifier; store: Store; audit: AuditSink; clock: Clock }) {
   const { verifier, store, audit, clock } = deps;
 
-  /** Records the jti once; false if it was seen and has not expired. */
-  async function firstUse(key: string, expiresAt: Date, now: Date): Promise<boolean> {
-    try {
-      await store.Replay.create({ _id: key, kind: 'backchannel', expiresAt });
-      return true;
-    } catch (e) {
-      if ((e as { code?: number }).code !== 11000) throw e;
-      const res = await store.Replay.updateOne({ _id: key, expiresAt: { $lt: now } }, { $set: { expiresAt } });
-      return res.modifiedCount === 1;
-    }
-  }
-
   /** Returns the HTTP status (200 or 400) and, for 400, the refusal code. */
   async function handle(logoutToken: unknown): Promise<{ status: 200 | 400 | 503; code?: string; users?: number }> {
     try {
@@ -73,7 +62,7 @@ export function createBackchannel(deps: { verifier: Verifier; store: Store; audi
       const { provider, payload } = await verifier.verifySignature(logoutToken);
       const nowSec = clock();
       const claims = validateLogoutClaims(payload, provider, nowSec);
-      if (!(await firstUse(`bcl:${claims.iss}:${claims.jti}`, new Date(claims.expiresAt * 1000), new Date(nowSec * 1000)))) {
+      if (!(await firstUse(store, `bcl:${claims.iss}:${claims.jti}`, 'backchannel', new Date(claims.expiresAt * 1000), new Date(nowSec * 1000)))) {
         throw new SsoRefusal('SG_TOKEN_REPLAYED');
       }
       const userIds = new Set<string>();

@@ -1,4 +1,4 @@
-import type { Store } from '../store/models';
+import type { Store } from './models';
 
 /**
  * Token ids accepted once, in the replay store every replica shares (`shinegold_replays`).
