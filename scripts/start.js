@@ -10,8 +10,11 @@
  *     API on the real @librechat/data-schemas, with the add-on mounted as the patches mount it,
  *     and a small SPA that signs in the way LibreChat's does).
  * Browsers resolve *.localhost to this machine, so the two host names share the parent cookie
- * like shinegold.com and chat.shinegold.com do. For real LibreChat in place of the stand-in, see
- * `npm run verify:librechat -- <checkout> <version> --serve` (README).
+ * like shinegold.com and chat.shinegold.com do.
+ *
+ * `npm start -- --librechat <checkout> <version>`: real LibreChat (a built checkout, Node >= 22 as
+ * LIBRECHAT_NODE) in the stand-in's place: scripts/verify-librechat.sh --serve applies the
+ * patches, boots it on this database with fresh secrets, checks it, and serves until Ctrl-C.
  *
  * Environment: MAIN_PORT (3000), CHAT_PORT (3080), SANDBOX_DOMAIN (shinegold.localhost),
  * MONGO_URI (else an embedded FerretDB / mongodb-memory-server).
@@ -23,7 +26,39 @@ const { startDatabase, withDbName } = require('./lib/database');
 
 const domain = process.env.SANDBOX_DOMAIN || 'shinegold.localhost';
 
+const crypto = require('node:crypto');
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+
+async function realLibreChat(dir, version) {
+  const db = await startDatabase();
+  const hex = (n) => crypto.randomBytes(n).toString('hex');
+  const env = {
+    MONGO_URI: withDbName(db.uri, 'librechat_sandbox'),
+    JWT_SECRET: hex(32),
+    JWT_REFRESH_SECRET: hex(32),
+    CREDS_KEY: hex(32),
+    CREDS_IV: hex(16),
+    SEARCH: 'false',
+    PORT: process.env.CHAT_PORT || '3080',
+    ...process.env,
+  };
+  const child = spawn('bash', [path.join(__dirname, 'verify-librechat.sh'), dir, version, '--serve'], { stdio: 'inherit', env });
+  const stop = () => child.kill('SIGINT');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const code = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
+  await db.stop();
+  process.exit(code);
+}
+
 (async () => {
+  const at = process.argv.indexOf('--librechat');
+  if (at !== -1) {
+    const [dir, version] = process.argv.slice(at + 1);
+    if (!dir || !version) throw new Error('usage: npm start -- --librechat <librechat-checkout> <version, e.g. v0.8.7>');
+    return realLibreChat(dir, version);
+  }
   const db = await startDatabase();
   const m = new mongoose.Mongoose();
   await m.connect(withDbName(db.uri, 'shinegold_sandbox'), { autoIndex: false });

@@ -15,6 +15,7 @@
  */
 import { randomUUID, createSecretKey, KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { profileClaims } from './claims';
 
 export interface KitOptions {
   issuer: string;
@@ -72,14 +73,8 @@ export function createMainSiteKit(opts: KitOptions) {
         {
           sub: user.id,
           jti: randomUUID(),
-          email: user.email,
-          email_verified: user.emailVerified,
-          ...(user.name ? { name: user.name } : {}),
-          ...(user.username ? { preferred_username: user.username } : {}),
-          ...(user.avatar ? { picture: user.avatar } : {}),
-          ...(user.roles ? { roles: user.roles } : {}),
+          ...profileClaims(user),
           ...(user.sid ? { sid: user.sid } : {}),
-          ...user.extra,
         },
         Math.floor(Date.now() / 1000) + ttl,
       );
@@ -131,5 +126,6 @@ export function createMainSiteKit(opts: KitOptions) {
 
 export type MainSiteKit = ReturnType<typeof createMainSiteKit>;
 
-export { sendLifecycleEvent, signLifecycleToken, profileClaims } from './lifecycle';
+export { sendLifecycleEvent, signLifecycleToken } from './lifecycle';
+export { profileClaims } from './claims';
 export type { LifecycleEvent, LifecycleEventName, LifecycleReply } from './lifecycle';

@@ -10,6 +10,7 @@
  */
 import { createSecretKey, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { profileClaims } from './claims';
 import type { KitOptions, MainSiteUser } from './index';
 
 export type LifecycleEventName = 'user.updated' | 'user.banned' | 'user.unbanned' | 'user.deleted';
@@ -31,19 +32,6 @@ export interface LifecycleReply {
   note?: string;
   error?: string;
   code?: string;
-}
-
-/** The profile as login-token claims: the same names `signLoginToken` writes. */
-export function profileClaims(user: MainSiteUser): Record<string, unknown> {
-  return {
-    email: user.email,
-    email_verified: user.emailVerified,
-    ...(user.name ? { name: user.name } : {}),
-    ...(user.username ? { preferred_username: user.username } : {}),
-    ...(user.avatar ? { picture: user.avatar } : {}),
-    ...(user.roles ? { roles: user.roles } : {}),
-    ...user.extra,
-  };
 }
 
 /** Signs the lifecycle token (valid 2 minutes). */

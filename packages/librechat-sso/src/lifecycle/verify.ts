@@ -1,3 +1,4 @@
+import { validateEnvelope } from '../token/envelope';
 import type { ProviderConfig } from '../config/schema';
 import { SsoRefusal } from '../errors';
 
@@ -37,17 +38,7 @@ export function validateLifecycleClaims(payload: unknown, provider: ProviderConf
   const bad = (reason: string) => new SsoRefusal('SG_LIFECYCLE_TOKEN_INVALID', { reason, provider: provider.name });
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw bad('payload is not an object');
   const p = payload as Record<string, unknown>;
-  const tol = provider.clockToleranceSec;
-  if (p.iss !== provider.issuer) throw bad('wrong issuer');
-  const aud = typeof p.aud === 'string' ? [p.aud] : Array.isArray(p.aud) ? p.aud : [];
-  if (!aud.includes(provider.audience)) throw bad('wrong audience');
-  if (typeof p.iat !== 'number' || !Number.isFinite(p.iat)) throw bad('iat missing');
-  if (p.iat > nowSec + tol) throw bad('iat in the future');
-  if (nowSec - p.iat > maxAgeSec + tol) throw bad('too old');
-  if (typeof p.exp !== 'number' || !Number.isFinite(p.exp)) throw bad('exp missing');
-  if (p.exp <= nowSec - tol) throw bad('expired');
-  if (typeof p.jti !== 'string' || p.jti === '' || p.jti.length > 256) throw bad('jti missing');
-  if (p.nonce !== undefined) throw bad('nonce present');
+  const envelope = validateEnvelope(p, provider, nowSec, { maxAgeSec, expRequired: true, bad });
 
   const rawSub = p.sub;
   const sub = typeof rawSub === 'number' && Number.isSafeInteger(rawSub) && rawSub >= 0 ? String(rawSub) : rawSub;
@@ -62,5 +53,5 @@ export function validateLifecycleClaims(payload: unknown, provider: ProviderConf
   }
   if (p.dry_run !== undefined && typeof p.dry_run !== 'boolean') throw bad('dry_run is not a boolean');
 
-  return { iss: p.iss as string, jti: p.jti, sub, event, user, dryRun: p.dry_run === true, expiresAt: p.exp + tol };
+  return { iss: p.iss as string, jti: envelope.jti, sub, event, user, dryRun: p.dry_run === true, expiresAt: envelope.exp! + provider.clockToleranceSec };
 }
