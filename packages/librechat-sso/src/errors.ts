@@ -42,6 +42,8 @@ export const REFUSAL_CODES = {
   SG_LIFECYCLE_TOKEN_INVALID: 'The lifecycle token is not valid (claims, event or payload).',
   SG_BREAK_GLASS_REFUSED: 'Break-glass login is not allowed for this request.',
   SG_RETURN_URL_REFUSED: 'The return URL is not on the allowlist.',
+  SG_LOCAL_LOGIN_DISABLED: 'LibreChat\'s own password login and registration are closed while SSO is enforced.',
+  SG_SESSION_REVOKED: 'The LibreChat access token was issued before a logout or ban of this user.',
 } as const;
 
 export const UNAVAILABLE_CODES = {

@@ -6,8 +6,10 @@
  *   check-config     validate the shinegold: section; list every problem; exit 1 if any
  *   verify-token     read a token on stdin and say whether chat would accept it, and why not
  *   import           bulk import of main-site users (JSONL or CSV), idempotent, per-row report
+ *   doctor           check the whole set-up (config, keys, cookie, database, LibreChat, endpoints)
  */
 import { checkConfig } from './check-config';
+import { doctorCommand } from './doctor';
 import { importCommand } from './import';
 import { verifyToken } from './verify-token';
 
@@ -17,6 +19,9 @@ const USAGE = `usage: shinegold-sso <command>
   verify-token   read a token on stdin; print the decision (exit 0 accepted, 1 refused, 2 broken)
   import FILE    import main-site users (JSONL or CSV) into LibreChat's database (MONGO_URI):
                  [--dry-run] [--report out.jsonl] [--resume] [--format jsonl|csv] [--concurrency N]
+  doctor         check config, keys, cookie domain, database (MONGO_URI), LibreChat patches and endpoints;
+                 each finding with its fix; exit 1 if any failed: [--json] [--cookie-domain .shinegold.com]
+                 [--librechat <dir>] [--patches <dir>] [--chat-url https://chat.shinegold.com]
 
 Keys come from the environment: SHINEGOLD_JWT_SECRET, SHINEGOLD_JWT_PUBLIC_KEY or SHINEGOLD_JWKS_URI.
 With MONGO_URI set, verify-token also shows the LibreChat user the token maps to (read only).`;
@@ -30,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       return verifyToken(process.stdin, process.stdout);
     case 'import':
       return importCommand(argv.slice(1));
+    case 'doctor':
+      return doctorCommand(argv.slice(1));
     case undefined:
     case '-h':
     case '--help':

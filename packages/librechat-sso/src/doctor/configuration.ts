@@ -1,0 +1,37 @@
+import { readSection } from '../config/load';
+import type { ShinegoldConfig } from '../config/schema';
+import { validateConfig } from '../config/validate';
+import { ConfigError } from '../errors';
+import { fail, Finding, ok, warn } from './finding';
+
+export interface ConfigurationResult {
+  findings: Finding[];
+  /** The validated configuration, when valid: the other checks need it. */
+  config?: ShinegoldConfig;
+}
+
+/**
+ * The same validation the server runs at start (and `check-config`): every problem becomes its
+ * own failed finding, so the operator sees the whole list at once, not the first problem.
+ */
+export function checkConfiguration(path: string, env: Record<string, string | undefined>): ConfigurationResult {
+  let raw: unknown;
+  try {
+    raw = readSection(path);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return {
+      findings: e.problems.map((p) => fail('config.file', p, 'Point CONFIG_PATH at LibreChat\'s librechat.yaml (the file LibreChat itself reads).')),
+    };
+  }
+  const r = validateConfig(raw, { env });
+  const findings = r.warnings.map((w) => warn('config.warning', w, 'Review the shinegold: section; the server logs this warning at every start.'));
+  if (!r.ok) {
+    const fix = `Correct this in the shinegold: section of ${path} or in the environment (.env), then run shinegold-sso check-config.`;
+    findings.push(...r.problems.map((p) => fail('config.problem', p, fix)));
+    return { findings };
+  }
+  const names = r.config.providers.map((p) => `${p.name} (${p.keys.kind}, ${p.algorithms.join('/')})`).join(', ');
+  findings.unshift(ok('config.valid', `${path}: the shinegold section is valid; providers ${names}; SSO ${r.config.enforce ? 'enforced' : 'optional'}.`));
+  return { findings, config: r.config };
+}
