@@ -2,6 +2,7 @@ import { readSection } from '../config/load';
 import type { ShinegoldConfig } from '../config/schema';
 import { validateConfig } from '../config/validate';
 import { ConfigError } from '../errors';
+import { loginEntryProblems } from '../librechat/oauth-entry';
 import { fail, Finding, ok, warn } from './finding';
 
 export interface ConfigurationResult {
@@ -33,5 +34,10 @@ export function checkConfiguration(path: string, env: Record<string, string | un
   }
   const names = r.config.providers.map((p) => `${p.name} (${p.keys.kind}, ${p.algorithms.join('/')})`).join(', ');
   findings.unshift(ok('config.valid', `${path}: the shinegold section is valid; providers ${names}; SSO ${r.config.enforce ? 'enforced' : 'optional'}.`));
+  // What LibreChat checks at start besides the section (librechat/mount.ts): run the doctor with
+  // LibreChat's own environment, e.g. `docker compose exec api npx shinegold-sso doctor`.
+  const inContainer = 'Set it where LibreChat runs (docker-compose.override.yml sets the OPENID_* ones); if LibreChat has it, run the doctor with the same environment (docker compose exec api npx shinegold-sso doctor).';
+  if (!env.JWT_REFRESH_SECRET) findings.push(fail('config.librechat-env', 'JWT_REFRESH_SECRET is not set: the session bridge signs LibreChat refresh tokens with it.', inContainer));
+  if (r.config.enforce) findings.push(...loginEntryProblems(env).map((p) => fail('config.login-entry', p, inContainer)));
   return { findings, config: r.config };
 }

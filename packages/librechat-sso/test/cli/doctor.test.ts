@@ -54,6 +54,13 @@ beforeAll(async () => {
     SHINEGOLD_JWT_SECRET: SECRET,
     SHINEGOLD_COOKIE_DOMAIN: '.shinegold.test',
     MONGO_URI: h.db.uri,
+    // LibreChat's own environment, as docker-compose.override.yml completes it.
+    JWT_REFRESH_SECRET: 'doctor-refresh-secret-32-bytes-long!!',
+    OPENID_CLIENT_ID: 'shinegold-sso',
+    OPENID_CLIENT_SECRET: 'not-used-no-openid-client-is-configured',
+    OPENID_ISSUER: 'https://shinegold-sso.invalid',
+    OPENID_SESSION_SECRET: 'not-used-no-openid-client-is-configured',
+    OPENID_AUTO_REDIRECT: 'true',
   };
 });
 afterAll(async () => {
@@ -103,6 +110,13 @@ describe('shinegold-sso doctor', () => {
     const problems = out.sections[0].findings.filter((f: { check: string }) => f.check === 'config.problem');
     expect(problems[0]).toMatchObject({ status: 'fail', message: expect.stringMatching(/SHINEGOLD_JWT_SECRET is 5 bytes long/), fix: expect.stringMatching(/check-config/) });
     expect(out.sections[1].findings).toEqual([expect.objectContaining({ check: 'keys', status: 'warn', fix: 'Fix the configuration first.' })]);
+  });
+
+  it('fails when LibreChat\'s login page would not send people to the main site', async () => {
+    const r = await run([], { OPENID_AUTO_REDIRECT: '', OPENID_SCOPE: 'openid' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/config\.login-entry: OPENID_AUTO_REDIRECT is not true/);
+    expect(r.stdout).toMatch(/config\.login-entry: OPENID_SCOPE is set/);
   });
 
   it('refuses an unknown argument with the usage, exit 2', async () => {
