@@ -248,6 +248,19 @@ curl -s -i "$B/api/user" -H "authorization: Bearer $TOKEN" -A "Mozilla/5.0" >"$T
 show "f. GET /api/user (access token issued before the logout)" "$T/f"
 [ "$(code "$T/f")" = 401 ] && ok "access token issued before the logout is refused at once" || bad "revocation"
 
+# f2. lifecycle sync: the main site bans the user -> 200 banned; the parent cookie no longer logs in.
+LC_TOKEN=$("$NODE" -e '
+  const jwt = require(require.resolve("jsonwebtoken", { paths: [process.argv[1], process.argv[2]] }));
+  const now = Math.floor(Date.now() / 1000);
+  process.stdout.write(jwt.sign({ iss: process.argv[3], aud: process.argv[4], sub: "verify-" + process.argv[5], iat: now, exp: now + 120,
+    jti: "verify-" + process.argv[5] + "-ban", event: "user.banned" }, process.env.SHINEGOLD_JWT_SECRET, { algorithm: "HS256" }));
+' "$LC_DIR/api" "$ROOT" "$ISS" "$AUD" "$RUN") || die "could not sign the lifecycle token"
+curl -s -i -X POST "$B/api/auth/sso/lifecycle" --data-urlencode "lifecycle_token=$LC_TOKEN" >"$T/f2"
+show "f2. POST /api/auth/sso/lifecycle (user.banned)" "$T/f2"
+curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SG" >"$T/f3"
+[ "$(code "$T/f2")" = 200 ] && [ "$(body "$T/f2" | json result)" = banned ] && [ -z "$(body "$T/f3" | json token)" ] \
+  && ok "lifecycle ban: 200 banned, and the parent cookie no longer logs in ($(code "$T/f3"))" || bad "lifecycle ban"
+
 # g. the SPA's login page is told to leave for /oauth/openid; h. which sends it to the main-site login.
 curl -s -i "$B/api/config" >"$T/g"
 [ "$(body "$T/g" | json openidLoginEnabled)" = true ] && [ "$(body "$T/g" | json openidAutoRedirect)" = true ] \
