@@ -116,6 +116,13 @@ function psql(sql) {
  * Starts (or adopts) a database. Returns { uri, kind, stop() }.
  * `uri` has no database name: callers choose one per test file / run.
  */
+/**
+ * FerretDB opens one PostgreSQL connection per concurrent operation by default; PostgreSQL's
+ * default limit is 100 for the whole server. A bounded pool keeps two runs on one machine (a
+ * test run and a bench, say) from starving each other; requests queue in the pool instead.
+ */
+const PG_POOL = Number(process.env.SHINEGOLD_PG_POOL) || 20;
+
 async function startDatabase({ quiet = false } = {}) {
   if (process.env.MONGO_URI) {
     return { uri: process.env.MONGO_URI, kind: 'external', stop: async () => undefined };
@@ -130,7 +137,7 @@ async function startDatabase({ quiet = false } = {}) {
     const pgDb = `sgsso_${process.pid}_${Date.now().toString(36)}`;
     if ((await canConnect(5432)) && has('psql') && psql(`CREATE DATABASE ${pgDb}`).status === 0) {
       kind = 'ferretdb-postgresql';
-      backendArgs = ['--handler=postgresql', `--postgresql-url=postgres://postgres@127.0.0.1:5432/${pgDb}`];
+      backendArgs = ['--handler=postgresql', `--postgresql-url=postgres://postgres@127.0.0.1:5432/${pgDb}?pool_max_conns=${PG_POOL}`];
       cleanup = () => psql(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
     } else {
       kind = 'ferretdb-sqlite';

@@ -80,6 +80,8 @@ describe('first visit', () => {
     const token = await cookie({ sub: 'race-1', email: 'race@example.com', preferred_username: 'racer' });
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => sso.authenticator.authenticate(token)));
     const ok = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<any>[];
+    const why = results.filter((r) => r.status === 'rejected').map((r) => `${(r as PromiseRejectedResult).reason?.code}: ${(r as PromiseRejectedResult).reason?.message} ${(r as PromiseRejectedResult).reason?.cause?.message ?? ""}`);
+    expect([...new Set(why)]).toEqual([]);
     expect(ok).toHaveLength(50);
     expect(new Set(ok.map((r) => String(r.value.user._id))).size).toBe(1);
     expect(ok.filter((r) => r.value.created)).toHaveLength(1);
