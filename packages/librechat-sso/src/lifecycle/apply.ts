@@ -1,3 +1,4 @@
+import { revocationMark } from '../session/revocation';
 import type { ProviderConfig, ShinegoldConfig } from '../config/schema';
 import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
 import { Identity, mapIdentity } from '../identity/map';
@@ -85,8 +86,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     const id = String(user._id);
     if (dry) return Session.countDocuments({ user: user._id });
     const res = await methods.deleteAllUserSessions({ userId: id });
-    const prev = typeof user.shinegoldRevokedBefore === 'number' ? user.shinegoldRevokedBefore : 0;
-    await methods.updateUser(id, { shinegoldRevokedBefore: Math.max(clock(), prev + 1) });
+    await methods.updateUser(id, { shinegoldRevokedBefore: revocationMark(clock(), user.shinegoldRevokedBefore) });
     return res?.deletedCount ?? 0;
   }
 

@@ -1,5 +1,6 @@
 import { firstUse } from '../store/replay';
 import { validateEnvelope } from '../token/envelope';
+import { revocationMark } from './revocation';
 import type { AuditSink } from '../audit';
 import { errorFields } from '../audit';
 import type { ProviderConfig } from '../config/schema';
@@ -69,7 +70,8 @@ export function createBackchannel(deps: { verifier: Verifier; store: Store; audi
       }
       for (const userId of userIds) {
         await store.methods.deleteAllUserSessions({ userId });
-        await store.methods.updateUser(userId, { shinegoldRevokedBefore: nowSec });
+        const user = await store.methods.getUserById(userId, 'shinegoldRevokedBefore');
+        await store.methods.updateUser(userId, { shinegoldRevokedBefore: revocationMark(nowSec, user?.shinegoldRevokedBefore) });
       }
       audit({ event: 'logout.backchannel', outcome: 'success', provider: provider.name, externalId: claims.sub, detail: { users: userIds.size, bySid: !!claims.sid } });
       return { status: 200, users: userIds.size };

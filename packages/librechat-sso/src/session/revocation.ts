@@ -11,6 +11,16 @@ export function isRevoked(user: { shinegoldRevokedBefore?: number | null } | nul
   return typeof iat !== 'number' || iat < cutoff;
 }
 
+/**
+ * The mark a logout or ban writes. `iat` has one-second resolution, so the mark is the next
+ * second: every token issued up to the logout, including earlier in the same second, is refused
+ * (a token issued later in that second is refused too, and the SPA simply refreshes). It always
+ * moves forward, which also tells other replicas' mapping caches that something happened.
+ */
+export function revocationMark(nowSec: number, previous?: unknown): number {
+  return Math.max(nowSec + 1, (typeof previous === 'number' ? previous : 0) + 1);
+}
+
 interface PassportLike {
   _strategy?(name: string): unknown;
 }

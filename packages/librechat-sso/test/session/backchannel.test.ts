@@ -46,7 +46,9 @@ it('deletes every session of the user and refuses access tokens issued before it
   expect(r.headers.get('cache-control')).toBe('no-store');
   expect(await db.store.Session.countDocuments({ user: userId })).toBe(0);
   expect((await fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
-  // A new login afterwards works.
+  // A new login afterwards works, from the next second on: the mark covers the whole second of
+  // the logout (iat has one-second resolution; fail closed).
+  await new Promise((r) => setTimeout(r, 1100));
   const again = await login();
   expect((await fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${again.token}` } })).status).toBe(200);
 });

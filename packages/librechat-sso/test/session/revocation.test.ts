@@ -33,3 +33,12 @@ it('refuses a token issued before the user\'s logout and passes the others throu
 it('wraps nothing when LibreChat has no jwt strategy', () => {
   expect(guardLibreChatJwt(new passport.Passport() as any)).toBe(false);
 });
+
+it('marks the next second, so a token issued earlier in the same second is refused too', () => {
+  const { revocationMark, isRevoked } = require('../../src/session/revocation');
+  const mark = revocationMark(1_000);
+  expect(isRevoked({ shinegoldRevokedBefore: mark }, 1_000)).toBe(true);
+  expect(isRevoked({ shinegoldRevokedBefore: mark }, 1_001)).toBe(false);
+  // Always forward, even twice in one second: other replicas see that something happened.
+  expect(revocationMark(1_000, mark)).toBeGreaterThan(mark);
+});
