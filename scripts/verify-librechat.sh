@@ -157,6 +157,7 @@ MAIN="$MAIN" "$NODE" -e '
   doc.shinegold.session.allowedReturnHosts = [chat.host];
   doc.shinegold.session.loginUrl = process.env.MAIN + "/login";
   doc.shinegold.session.logoutUrl = process.env.MAIN + "/logout";
+  doc.shinegold.breakGlass = { enabled: true, users: ["breakglass@verify.test"] };
   fs.writeFileSync(process.argv[5], yaml.dump(doc));
 ' "$BASE_YAML" "$ISS" "$AUD" "$DEST" "$YAML" || die "could not write the test yaml"
 echo "config:   $YAML (issuer $ISS, audience $AUD)"
@@ -260,6 +261,31 @@ show "f2. POST /api/auth/sso/lifecycle (user.banned)" "$T/f2"
 curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SG" >"$T/f3"
 [ "$(code "$T/f2")" = 200 ] && [ "$(body "$T/f2" | json result)" = banned ] && [ -z "$(body "$T/f3" | json token)" ] \
   && ok "lifecycle ban: 200 banned, and the parent cookie no longer logs in ($(code "$T/f3"))" || bad "lifecycle ban"
+
+# j. break-glass: a listed local ADMIN logs in with its password through the break-glass path
+#    (LibreChat's own /login checks it); LibreChat's /login itself stays closed.
+BG_PASS=$("$NODE" -e 'console.log(require("crypto").randomBytes(12).toString("hex"))')
+"$NODE" -e '
+  const req = (m) => require(require.resolve(m, { paths: [process.argv[1]] }));
+  const bcrypt = req("bcryptjs"); const { MongoClient } = req("mongodb");
+  (async () => {
+    const c = await MongoClient.connect(process.env.MONGO_URI);
+    const users = c.db().collection("users");
+    await users.deleteMany({ email: "breakglass@verify.test" });
+    await users.insertOne({ email: "breakglass@verify.test", username: "breakglass", name: "Break Glass", provider: "local",
+      role: "ADMIN", emailVerified: true, password: bcrypt.hashSync(process.argv[2], 10), createdAt: new Date(), updatedAt: new Date() });
+    await c.close();
+  })().catch((e) => { console.error(e.message); process.exit(1); });
+' "$LC_DIR/api" "$BG_PASS" || bad "could not create the break-glass admin"
+curl -s -i -X POST "$B/api/auth/sso/break-glass" -H 'content-type: application/json' -A "Mozilla/5.0" \
+  --data "{\"email\":\"breakglass@verify.test\",\"password\":\"$BG_PASS\"}" >"$T/j"
+show "j. POST /api/auth/sso/break-glass (listed local admin, right password)" "$T/j"
+curl -s -i -X POST "$B/api/auth/login" -H 'content-type: application/json' -A "Mozilla/5.0" \
+  --data "{\"email\":\"breakglass@verify.test\",\"password\":\"$BG_PASS\"}" >"$T/j2"
+[ "$(code "$T/j")" = 200 ] && [ -n "$(body "$T/j" | json token)" ] && [ "$(body "$T/j" | json user.role)" = ADMIN ] \
+  && ok "break-glass: LibreChat's own login let the listed admin in" || bad "break-glass login"
+[ "$(code "$T/j2")" = 403 ] && [ "$(body "$T/j2" | json code)" = SG_LOCAL_LOGIN_DISABLED ] \
+  && ok "LibreChat's /login stays closed (403 SG_LOCAL_LOGIN_DISABLED)" || bad "closed /login ($(code "$T/j2"))"
 
 # g. the SPA's login page is told to leave for /oauth/openid; h. which sends it to the main-site login.
 curl -s -i "$B/api/config" >"$T/g"
