@@ -1,44 +1,87 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { loggerSink } from '../audit';
 import { configPath, loadConfig, readSection } from '../config/load';
+import { ShinegoldConfig } from '../config/schema';
 import { ConfigError } from '../errors';
-import { readRows } from '../import/rows';
-import { ImportResult, runImport } from '../import/run';
+import { runBatchedImport } from '../import/batch';
+import { FieldMap, openMongoSource, validateFieldMap } from '../import/mongo-source';
+import { createProgress } from '../import/progress';
+import { openReport, reportedLines } from '../import/report';
+import { readRows, Row, SourceProgress } from '../import/rows';
+import { ImportResult, ImportSummary, runImport } from '../import/run';
 
-const USAGE = 'usage: shinegold-sso import <file.jsonl|file.csv> [--format jsonl|csv] [--dry-run] [--report out.jsonl] [--resume] [--concurrency N]';
+export const IMPORT_USAGE = `usage: shinegold-sso import <file.jsonl|file.csv> [--format jsonl|csv] [options]
+       shinegold-sso import --from-mongo <uri> --collection <name> --fields <map.json> [options]
+options: [--dry-run] [--report out.jsonl|out.csv] [--resume] [--batch-size N] [--per-row [--concurrency N]]`;
+
+const FLAGS = new Set(['--dry-run', '--resume', '--per-row']);
+const OPTIONS = new Set(['--format', '--report', '--batch-size', '--concurrency', '--from-mongo', '--collection', '--fields', '--update-chunk']);
 
 /**
  * `shinegold-sso import`: MONGO_URI names LibreChat's database; librechat.yaml (CONFIG_PATH) and
- * the environment give the same configuration the server uses. The per-row report is JSONL;
- * with --resume, rows already in the report are skipped and new results appended.
+ * the environment give the same configuration the server uses. Rows are imported in batches
+ * (`--per-row` keeps the one-by-one path). The report (JSONL or CSV by its extension) is written
+ * a batch at a time once the batch is in the database, so `--resume` skips exactly the rows
+ * that are done. Progress goes to stderr, the summary to stdout. The source URI is never printed.
  * Exit 0 when every row was imported or unchanged, 1 when some row was refused, 2 on misuse.
  */
-export async function importCommand(args: string[], env = process.env, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function importCommand(
+  args: string[],
+  env = process.env,
+  err: NodeJS.WritableStream = process.stderr,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
+  const misuse = (msg: string) => {
+    err.write(`${msg}\n${IMPORT_USAGE}\n`);
+    return 2;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '--dry-run' || a === '--resume') flags.set(a, true);
-    else if (a.startsWith('--')) flags.set(a, args[++i] ?? '');
+    if (FLAGS.has(a)) flags.set(a, true);
+    else if (OPTIONS.has(a)) {
+      if (args[i + 1] === undefined) return misuse(`${a} needs a value`);
+      flags.set(a, args[++i]);
+    } else if (a.startsWith('--')) return misuse(`unknown option ${a}`);
     else positional.push(a);
   }
   const opt = (name: string) => (typeof flags.get(name) === 'string' ? (flags.get(name) as string) : undefined);
+  const int = (name: string, dflt: number) => {
+    const v = opt(name);
+    return v === undefined ? dflt : /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : NaN;
+  };
+  const fromMongo = opt('--from-mongo');
   const file = positional[0];
-  if (!file || !existsSync(file)) {
-    err.write(`${file ? `no such file: ${file}\n` : ''}${USAGE}\n`);
-    return 2;
-  }
-  const format = (opt('--format') ?? (file.endsWith('.csv') ? 'csv' : 'jsonl')) as 'csv' | 'jsonl';
-  if (format !== 'csv' && format !== 'jsonl') {
-    err.write(`--format must be jsonl or csv\n${USAGE}\n`);
-    return 2;
-  }
+  if (fromMongo && file) return misuse('give either a file or --from-mongo, not both');
+  if (!fromMongo && (!file || !existsSync(file))) return misuse(file ? `no such file: ${file}` : 'no file given');
+  if (fromMongo && (!opt('--collection') || !opt('--fields'))) return misuse('--from-mongo needs --collection and --fields');
+  const format = (opt('--format') ?? (file?.endsWith('.csv') ? 'csv' : 'jsonl')) as 'csv' | 'jsonl';
+  if (format !== 'csv' && format !== 'jsonl') return misuse('--format must be jsonl or csv');
+  const batchSize = int('--batch-size', 500);
+  const concurrency = int('--concurrency', 8);
+  const updateChunk = int('--update-chunk', 20);
+  if ([batchSize, concurrency, updateChunk].some(Number.isNaN)) return misuse('--batch-size, --concurrency and --update-chunk take a positive whole number');
+  const report = opt('--report');
+  if (flags.has('--resume') && !report) return misuse('--resume needs --report (the report is the checkpoint)');
   if (!env.MONGO_URI) {
-    err.write('MONGO_URI is not set: it must name LibreChat\'s database.\n');
+    err.write("MONGO_URI is not set: it must name LibreChat's database.\n");
     return 2;
   }
-  let config;
+
+  let config: ShinegoldConfig;
+  let fieldMap: FieldMap | undefined;
   try {
     config = loadConfig(readSection(configPath(env)), { env });
+    if (fromMongo) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(opt('--fields')!, 'utf8'));
+      } catch (e) {
+        throw new ConfigError([`The field map ${opt('--fields')} cannot be read as JSON (${(e as Error).message}).`]);
+      }
+      fieldMap = validateFieldMap(raw, config);
+    }
   } catch (e) {
     if (e instanceof ConfigError) {
       err.write(`${e.message}\n`);
@@ -46,48 +89,61 @@ export async function importCommand(args: string[], env = process.env, err: Node
     }
     throw e;
   }
+
   const dryRun = flags.has('--dry-run');
-  const report = opt('--report');
-  const skipLines = new Set<number>();
-  if (report && flags.has('--resume') && existsSync(report)) {
-    for (const l of readFileSync(report, 'utf8').split('\n')) if (l.trim()) skipLines.add((JSON.parse(l) as ImportResult).line);
-  } else if (report) writeFileSync(report, '');
+  const resume = flags.has('--resume');
+  const skipLines = report && resume ? await reportedLines(report) : new Set<number>();
+  const writer = report ? openReport(report, resume) : undefined;
 
   const mongoose = (await import('mongoose')).default;
   const dataSchemas = await import('@librechat/data-schemas');
   const { createShinegoldSSO } = await import('../index');
   const m = new mongoose.Mongoose();
   await m.connect(env.MONGO_URI, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
+  const progressState: SourceProgress = { done: 0 };
+  let source: { rows: AsyncIterable<Row>; close(): Promise<void> } | undefined;
+  const audit = loggerSink({ info: (l) => err.write(`${l}\n`), warn: (l) => err.write(`${l}\n`), error: (l) => err.write(`${l}\n`) });
   try {
     const sso = createShinegoldSSO({ config, mongoose: m, dataSchemas: dataSchemas as any, audit: () => undefined });
     if (!dryRun) {
       const idx = await sso.store.ensureIndexes();
       if (!idx.ok) throw new Error(`indexes missing: ${idx.missing.join(', ')}`);
     }
-    const tty = (err as NodeJS.WriteStream).isTTY === true;
-    let done = 0;
-    const t0 = Date.now();
-    const summary = await runImport(
-      readRows(file, format),
-      { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, concurrency: Number(opt('--concurrency') ?? 8) },
-      (r) => {
-        if (report) appendFileSync(report, JSON.stringify(r) + '\n');
-        if (!report && r.status !== 'created' && r.status !== 'unchanged' && r.status !== 'updated') err.write(`line ${r.line}: ${r.status} ${r.reason ?? ''}\n`);
-        done++;
-        if (done % 1000 === 0 || tty) {
-          const rate = done / Math.max(0.001, (Date.now() - t0) / 1000);
-          const line = `${done} rows, ${rate.toFixed(0)} rows/s`;
-          err.write(tty ? `\r${line}` : `${line}\n`);
-        }
-      },
-    );
-    if (tty) err.write('\n');
+    if (fromMongo) {
+      source = await openMongoSource(m, { uri: fromMongo, collection: opt('--collection')!, map: fieldMap!, config, batchSize, progress: progressState });
+    } else {
+      progressState.total = statSync(file!).size;
+      source = { rows: readRows(file!, format, progressState), close: async () => undefined };
+    }
+
+    const progress = createProgress(err, progressState);
+    const onResults = (results: ImportResult[]) => {
+      writer?.append(results);
+      if (!report) for (const r of results) if (!['created', 'unchanged', 'updated'].includes(r.status)) err.write(`line ${r.line}: ${r.status} ${r.reason ?? ''}\n`);
+      progress.add(results.length);
+    };
+    let summary: ImportSummary;
+    if (flags.has('--per-row')) {
+      summary = await runImport(source.rows, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, concurrency }, (r) => onResults([r]));
+    } else {
+      summary = await runBatchedImport(source.rows, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, batchSize, updateChunk }, onResults);
+    }
+    progress.done();
+
     const c = summary.counts;
-    err.write(
-      `${dryRun ? 'dry run: ' : ''}${summary.rows} rows in ${summary.seconds.toFixed(1)} s: created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, linked ${c.linked}, conflict ${c.conflict}, invalid ${c.invalid}, error ${c.error}${skipLines.size ? ` (skipped ${skipLines.size} already reported)` : ''}\n`,
+    const refused = c.conflict + c.invalid + c.error;
+    const rate = summary.rows / Math.max(summary.seconds, 0.001);
+    out.write(
+      `${dryRun ? 'dry run: ' : ''}${summary.rows} rows in ${summary.seconds.toFixed(1)} s (${rate.toFixed(0)} rows/s): created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, linked ${c.linked}, conflict ${c.conflict}, invalid ${c.invalid}, error ${c.error}${skipLines.size ? ` (skipped ${skipLines.size} already reported)` : ''}\n`,
     );
-    return c.conflict + c.invalid + c.error > 0 ? 1 : 0;
+    audit({
+      event: 'import.run',
+      outcome: c.error ? 'error' : refused ? 'failure' : 'success',
+      detail: { source: fromMongo ? 'mongo' : format, dryRun, rows: summary.rows, seconds: summary.seconds, counts: c, skipped: skipLines.size },
+    });
+    return refused > 0 ? 1 : 0;
   } finally {
+    await source?.close().catch(() => undefined);
     await m.disconnect();
   }
 }

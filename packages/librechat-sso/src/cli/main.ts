@@ -5,7 +5,7 @@
  *
  *   check-config     validate the shinegold: section; list every problem; exit 1 if any
  *   verify-token     read a token on stdin and say whether chat would accept it, and why not
- *   import           bulk import of main-site users (JSONL or CSV), idempotent, per-row report
+ *   import           bulk import of main-site users (JSONL, CSV or MongoDB), idempotent, per-row report
  *   doctor           check the whole set-up (config, keys, cookie, database, LibreChat, endpoints)
  */
 import { checkConfig } from './check-config';
@@ -17,8 +17,11 @@ const USAGE = `usage: shinegold-sso <command>
 
   check-config   validate the shinegold: section of librechat.yaml (CONFIG_PATH or ./librechat.yaml)
   verify-token   read a token on stdin; print the decision (exit 0 accepted, 1 refused, 2 broken)
-  import FILE    import main-site users (JSONL or CSV) into LibreChat's database (MONGO_URI):
-                 [--dry-run] [--report out.jsonl] [--resume] [--format jsonl|csv] [--concurrency N]
+  import FILE    import main-site users (JSONL or CSV) into LibreChat's database (MONGO_URI), in batches:
+                 [--dry-run] [--report out.jsonl|out.csv] [--resume] [--format jsonl|csv] [--batch-size N]
+                 [--per-row [--concurrency N]]
+  import --from-mongo URI --collection NAME --fields map.json
+                 the same, read from the main site's MongoDB (field map: see the README)
   doctor         check config, keys, cookie domain, database (MONGO_URI), LibreChat patches and endpoints;
                  each finding with its fix; exit 1 if any failed: [--json] [--cookie-domain .shinegold.com]
                  [--librechat <dir>] [--patches <dir>] [--chat-url https://chat.shinegold.com]

@@ -38,12 +38,20 @@ function csvValue(column: string, cell: string): [string, unknown] {
   return [column, cell];
 }
 
-export async function* readRows(path: string, format: 'jsonl' | 'csv'): AsyncGenerator<Row> {
-  const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+/** How far a source has got, for the progress display: `done` of `total` (bytes, or documents). */
+export interface SourceProgress {
+  done: number;
+  total?: number;
+}
+
+export async function* readRows(path: string, format: 'jsonl' | 'csv', progress?: SourceProgress): AsyncGenerator<Row> {
+  const input = createReadStream(path, 'utf8');
+  const rl = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   let header: string[] | undefined;
   for await (const line of rl) {
     n++;
+    if (progress) progress.done = input.bytesRead;
     if (line.trim() === '') continue;
     if (format === 'csv') {
       if (!header) {

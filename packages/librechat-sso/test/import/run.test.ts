@@ -40,7 +40,7 @@ it('imports JSONL rows, reports each row, and never stops on a bad one', async (
   const out = path.join(dir, 'report.jsonl');
   const r = run([file, '--report', out]);
   expect(r.status).toBe(1);
-  expect(r.stderr).toMatch(/5 rows .*created 2, updated 0, unchanged 0, linked 0, conflict 1, invalid 2, error 0/);
+  expect(r.stdout).toMatch(/5 rows .*created 2, updated 0, unchanged 0, linked 0, conflict 1, invalid 2, error 0/);
   const rows = report(out).sort((a, b) => a.line - b.line);
   expect(rows.map((x) => [x.line, x.status])).toEqual([[1, 'created'], [2, 'invalid'], [3, 'created'], [4, 'invalid'], [5, 'conflict']]);
   expect(rows[1].reason).toMatch(/line 2 is not valid JSON/);
@@ -52,7 +52,7 @@ it('imports JSONL rows, reports each row, and never stops on a bad one', async (
 
   // Idempotent: a second run changes nothing.
   const again = run([file, '--report', out]);
-  expect(again.stderr).toMatch(/created 0, updated 0, unchanged 2/);
+  expect(again.stdout).toMatch(/created 0, updated 0, unchanged 2/);
   expect(await db.store.User.countDocuments({ shinegoldUserId: { $in: ['imp-1', 'imp-2'] } })).toBe(2);
 });
 
@@ -61,7 +61,7 @@ it('says what a CSV import would change in a dry run, and writes nothing', async
   writeFileSync(file, 'id,email,name,email_verified,tags[]\nimp-1,imp1@example.com,One Renamed,true,a;b\ncsv-9,csv9@example.com,"Nine, Esq.",true,\n');
   const out = path.join(dir, 'dry.jsonl');
   const r = run([file, '--dry-run', '--report', out]);
-  expect(r.stderr).toMatch(/dry run: 2 rows .*created 1, updated 1/);
+  expect(r.stdout).toMatch(/dry run: 2 rows .*created 1, updated 1/);
   const rows = report(out).sort((a, b) => a.line - b.line);
   // The CSV has no roles column and new tags: under the default policy role and extensions follow too.
   expect(rows[0]).toMatchObject({ status: 'updated', changed: ['name', 'role', 'extensions'] });
@@ -76,7 +76,7 @@ it('resumes after an interrupt, skipping rows already in the report', async () =
   const out = path.join(dir, 'resume-report.jsonl');
   writeFileSync(out, JSON.stringify({ line: 1, externalId: 'res-1', status: 'created' }) + '\n');
   const r = run([file, '--report', out, '--resume']);
-  expect(r.stderr).toMatch(/2 rows .*created 2.*skipped 1 already reported/);
+  expect(r.stdout).toMatch(/2 rows .*created 2.*skipped 1 already reported/);
   expect(report(out)).toHaveLength(3);
   expect(await db.store.User.countDocuments({ shinegoldUserId: 'res-1' })).toBe(0);
 });

@@ -1,0 +1,484 @@
+import { randomBytes } from 'node:crypto';
+import { ShinegoldConfig } from '../config/schema';
+import { isRefusal, RefusalCode, REFUSAL_CODES } from '../errors';
+import { Identity } from '../identity/map';
+import { Provisioner } from '../identity/provision';
+import { newUserFields, planSync } from '../identity/sync';
+import { IdentityDoc, identityKey, Store } from '../store/models';
+import { Row } from './rows';
+import { ImportResult, ImportStatus, ImportSummary, importRow, rowIdentity } from './run';
+
+/**
+ * The batched import: the same decisions as a login (`provision.ts`: mapping first, then a
+ * user already carrying the shinegold id, then the email under the linking policy, else a new
+ * user through data-schemas' own User model), taken for a whole batch with a few `$in` reads
+ * and written with bulk operations.
+ *
+ * Contract:
+ * - Every row ends with one result, in line order; a bad row never stops the run.
+ * - Rows are judged as if processed one by one in file order: a row that touches an email or a
+ *   LibreChat user an earlier row of the same batch touches waits for that batch to be written
+ *   and then goes through the per-row path (`importRow`), as does any row the batch cannot
+ *   decide safely (a creation lease held by a login, a mapped user that vanished, a provider
+ *   other than the primary one, an email held by several tenants).
+ * - Race safety with concurrent logins, without transactions: the user is written first (a new
+ *   user carries `shinegoldUserId`, unique), then the mapping is inserted. A login that starts
+ *   meanwhile either adopts that user by its shinegold id (as provision.ts does) or loses on
+ *   the unique index. A duplicate mapping means a login got there first: the row is re-run
+ *   through `provisioner.provision`, which waits for the login's lease; the user we inserted is
+ *   kept if the login adopted it and deleted otherwise. No user is left without a mapping unless
+ *   the database fails mid-way, and such a user is adopted by the next login or import.
+ * - Idempotent: a row whose user already says what the row says is `unchanged` and nothing is
+ *   written for it. `dryRun` reads only.
+ * - An import is not a login: `lastLoginAt`, `sessionId` and the claims snapshot of the mapping
+ *   are left to the first real login.
+ * - Balance: like provision.ts (createUser without a balance config), no balance record is
+ *   written; LibreChat creates it on the user's first request when balances are enabled.
+ */
+export interface BatchDeps {
+  config: ShinegoldConfig;
+  store: Store;
+  provisioner: Provisioner;
+  dryRun: boolean;
+  /** Rows per batch (default 500: the same speed as 1000 on FerretDB, and a smaller heap). */
+  batchSize?: number;
+  /**
+   * Updates per bulkWrite call (default 20). FerretDB 1.24 stalls for good on one update command
+   * with 50 or more statements; MongoDB takes thousands, so raise it there.
+   */
+  updateChunk?: number;
+  skipLines?: Set<number>;
+  /**
+   * Insert first, read only on a refusal (default on when LibreChat's unique email index is
+   * there). Without that index a duplicate email would not be refused, so the batch reads first.
+   */
+  insertFirst?: boolean;
+}
+
+/** What a run carries from batch to batch. */
+interface RunState {
+  /** Usernames known to exist (read once at the start; provision.ts asks per user instead). */
+  usernames?: Set<string>;
+  /** Whether to try inserting first: off while most rows of the last batch already existed. */
+  insertFirst: boolean;
+}
+
+const USER_FIELDS = '-password -__v -totpSecret -backupCodes';
+const CONFLICT_CODES = new Set(['SG_ACCOUNT_LINKED_ELSEWHERE', 'SG_LINK_REFUSED', 'SG_USER_BANNED', 'SG_USER_DISABLED']);
+const isDuplicate = (e: { code?: number; errmsg?: string; message?: string }) => e?.code === 11000 || /E11000/.test(String(e?.errmsg ?? e?.message));
+const conflict = (code: RefusalCode) => ({ status: 'conflict' as const, reason: `${code}: ${REFUSAL_CODES[code]}` });
+
+type Item = { row: Row; identity: Identity; key: string };
+type Plan =
+  | { kind: 'done'; result: Omit<ImportResult, 'line' | 'externalId'> }
+  | { kind: 'perRow' }
+  /** Mapped user: $set on the user and the mapping's extensions. */
+  | { kind: 'update'; userId: unknown; userSet: Record<string, unknown>; extensions?: Record<string, unknown>; changed: string[] }
+  /** A user already carries this shinegold id but has no mapping yet. */
+  | { kind: 'adopt'; userId: unknown; userSet: Record<string, unknown>; mapping: Partial<IdentityDoc>; changed: string[] }
+  /** Link an existing account found by email (policy already applied). */
+  | { kind: 'link'; userId: unknown; userSet: Record<string, unknown>; mapping: Partial<IdentityDoc>; changed: string[] }
+  | { kind: 'create'; user: Record<string, unknown>; mapping: Partial<IdentityDoc> };
+
+/** Streams rows in batches; `onBatch` receives each batch's results once all its writes are done (the checkpoint). */
+export async function runBatchedImport(
+  rows: AsyncIterable<Row>,
+  deps: BatchDeps,
+  onBatch: (results: ImportResult[]) => void | Promise<void>,
+): Promise<ImportSummary> {
+  const started = Date.now();
+  const counts: Record<ImportStatus, number> = { created: 0, updated: 0, unchanged: 0, linked: 0, conflict: 0, invalid: 0, error: 0 };
+  const size = Math.max(1, deps.batchSize ?? 500);
+  const insertFirst = !deps.dryRun && (deps.insertFirst ?? (await hasUniqueEmailIndex(deps.store)));
+  const state: RunState = { insertFirst, usernames: insertFirst ? await knownUsernames(deps.store) : undefined };
+  let n = 0;
+  let batch: Row[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const results = await importBatch(batch, deps, state);
+    batch = [];
+    for (const r of results) counts[r.status]++;
+    await onBatch(results);
+  };
+  for await (const row of rows) {
+    if (deps.skipLines?.has(row.line)) continue;
+    n++;
+    batch.push(row);
+    if (batch.length >= size) await flush();
+  }
+  await flush();
+  return { counts, rows: n, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * Does the server refuse a second user with the same email? LibreChat builds
+ * `email_1_tenantId_1` (unique) at boot; MongoDB indexes a missing tenantId as null, so it
+ * refuses. FerretDB's PostgreSQL index never collides on a missing field, so there only a
+ * unique index on the email alone counts.
+ */
+export async function hasUniqueEmailIndex(store: Store): Promise<boolean> {
+  const idx = await store.User.collection.indexes().catch(() => []);
+  const info = await store.mongoose.connection.db!.admin().command({ buildInfo: 1 }).catch(() => ({}) as Record<string, unknown>);
+  const ferret = 'ferretdbVersion' in info;
+  return idx.some((i: any) => {
+    const keys = Object.keys(i.key);
+    return i.unique === true && keys[0] === 'email' && !i.partialFilterExpression && (keys.length === 1 || (!ferret && keys.every((k) => k === 'email' || k === 'tenantId')));
+  });
+}
+
+async function knownUsernames(store: Store): Promise<Set<string>> {
+  const names = new Set<string>();
+  for await (const u of store.User.find({}, { username: 1, _id: 0 }).lean().cursor({ batchSize: 5000 })) if ((u as any).username) names.add((u as any).username);
+  return names;
+}
+
+/** One batch: results for every row, in line order. */
+export async function importBatch(rows: Row[], deps: BatchDeps, state: RunState = { insertFirst: false }): Promise<ImportResult[]> {
+  const results = new Map<number, ImportResult>();
+  const later: Row[] = [];
+  let items: Item[] = [];
+  const seenKeys = new Set<string>();
+  const seenEmails = new Set<string>();
+  for (const row of rows) {
+    if (row.error || !row.data) {
+      results.set(row.line, { line: row.line, status: 'invalid', reason: `line ${row.line} ${row.error}` });
+      continue;
+    }
+    let identity: Identity;
+    try {
+      identity = rowIdentity(row.data, deps.config);
+    } catch (e) {
+      results.set(row.line, { line: row.line, status: 'invalid', reason: isRefusal(e) ? `${e.code}: ${e.message}` : (e as Error).message });
+      continue;
+    }
+    const key = identityKey(identity.provider, identity.externalId);
+    if (seenKeys.has(key) || seenEmails.has(identity.email!)) later.push(row);
+    else {
+      seenKeys.add(key);
+      seenEmails.add(identity.email!);
+      items.push({ row, identity, key });
+    }
+  }
+
+  let plans: Map<Item, Plan> = new Map();
+  try {
+    if (state.insertFirst && items.length) {
+      const { done, rest } = await insertFirst(items, deps, state);
+      for (const [item, result] of done) results.set(item.row.line, { line: item.row.line, externalId: item.identity.externalId, ...result });
+      // Most rows already existed (a re-run): read first for the rest of the run.
+      if (rest.length > items.length / 2) state.insertFirst = false;
+      items = rest;
+    }
+    plans = await planBatch(items, deps, state);
+    if (!deps.dryRun) await writeBatch(plans, deps);
+    for (const [item, plan] of plans) {
+      if (plan.kind === 'perRow') later.push(item.row);
+      else results.set(item.row.line, { line: item.row.line, externalId: item.identity.externalId, ...outcome(plan, deps.dryRun) });
+    }
+  } catch {
+    // The database failed mid-batch: every row not yet decided is judged alone. What was
+    // written is found again (an inserted user is adopted by its shinegold id).
+    for (const item of items) if (!results.has(item.row.line)) later.push(item.row);
+  }
+
+  later.sort((a, b) => a.line - b.line);
+  for (const row of later) results.set(row.line, await importRow(row, { ...deps }));
+  return [...results.values()].sort((a, b) => a.line - b.line);
+}
+
+function outcome(plan: Exclude<Plan, { kind: 'perRow' }>, dryRun: boolean): Omit<ImportResult, 'line' | 'externalId'> {
+  const dry = dryRun ? { reason: 'dry run' } : {};
+  switch (plan.kind) {
+    case 'done':
+      return plan.result;
+    case 'update':
+    case 'adopt':
+      return plan.changed.length ? { status: 'updated', changed: plan.changed, ...dry } : { status: 'unchanged', ...dry };
+    case 'link':
+      return { status: 'linked', ...(plan.changed.length ? { changed: plan.changed } : {}), ...dry };
+    case 'create':
+      return { status: 'created', ...dry };
+  }
+}
+
+const byKey = <T, K>(docs: T[], key: (d: T) => K) => new Map(docs.map((d) => [key(d), d] as const));
+
+/** Reads what the batch needs (a handful of `$in` queries) and decides each row. */
+async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promise<Map<Item, Plan>> {
+  const { config, store } = deps;
+  const { User, Identity } = store;
+  const primary = (config.providers.find((p) => p.name === 'shinegold') ?? config.providers[0]).name;
+  const plans = new Map<Item, Plan>();
+  if (items.length === 0) return plans;
+
+  const mappings = byKey(await Identity.find({ _id: { $in: items.map((i) => i.key) } }).lean<IdentityDoc[]>(), (m) => m._id);
+  const mappedIds = [...mappings.values()].filter((m) => m.userId).map((m) => m.userId);
+  const usersById = byKey(mappedIds.length ? await User.find({ _id: { $in: mappedIds } }).select(USER_FIELDS).lean<any[]>() : [], (u) => String(u._id));
+  const unmapped = items.filter((i) => !mappings.has(i.key) && i.identity.provider === primary);
+  const sgIds = unmapped.map((i) => i.identity.externalId);
+  const bySgId = byKey(sgIds.length ? await User.find({ shinegoldUserId: { $in: sgIds } }).select(USER_FIELDS).lean<any[]>() : [], (u) => u.shinegoldUserId as string);
+  const emailDocs = await User.find({ email: { $in: items.map((i) => i.identity.email!) } }).select(USER_FIELDS).lean<any[]>();
+  const byEmail = byKey(emailDocs, (u) => u.email as string);
+  const sharedEmails = new Set(emailDocs.filter((u, i) => emailDocs.findIndex((v) => v.email === u.email) !== i).map((u) => u.email));
+
+  // Accounts that would be linked by email: who else maps to them, and which hold a local password.
+  const candidates = unmapped.filter((i) => !bySgId.has(i.identity.externalId)).map((i) => byEmail.get(i.identity.email!)).filter(Boolean);
+  const candidateIds = candidates.map((u) => u._id);
+  const otherMappings = candidateIds.length ? await Identity.find({ provider: primary, userId: { $in: candidateIds } }).select('externalId userId').lean<IdentityDoc[]>() : [];
+  const localIds = candidates.filter((u) => (u.provider ?? 'local') === 'local').map((u) => u._id);
+  const withPassword = new Set(
+    (localIds.length ? await User.find({ _id: { $in: localIds }, password: { $exists: true, $nin: [null, ''] } }).select('_id').lean<any[]>() : []).map((u) => String(u._id)),
+  );
+
+  // Rows are judged as if one by one: a row touching an email or user an earlier row touches waits.
+  const touchedEmails = new Set<string>();
+  const touchedUsers = new Set<string>();
+  const creates: Array<{ item: Item; base: string }> = [];
+  for (const item of items) {
+    const { identity } = item;
+    const mapping = mappings.get(item.key);
+    const mappedUser = mapping?.userId ? usersById.get(String(mapping.userId)) : undefined;
+    const sgUser = mapping ? undefined : bySgId.get(identity.externalId);
+    const emailUser = byEmail.get(identity.email!);
+    const user = mappedUser ?? sgUser ?? (mapping ? undefined : emailUser);
+    const emails = [identity.email!, user?.email].filter(Boolean) as string[];
+    const users = [user, emailUser].filter(Boolean).map((u) => String(u._id));
+    if (emails.some((e) => touchedEmails.has(e)) || users.some((u) => touchedUsers.has(u))) {
+      plans.set(item, { kind: 'perRow' });
+      continue;
+    }
+    emails.forEach((e) => touchedEmails.add(e));
+    users.forEach((u) => touchedUsers.add(u));
+    plans.set(item, decide(item, { mapping, mappedUser, sgUser, emailUser, primary }));
+    const plan = plans.get(item)!;
+    if (plan.kind === 'create') creates.push({ item, base: usernameBase(identity) });
+  }
+
+  function decide(
+    item: Item,
+    f: { mapping?: IdentityDoc; mappedUser?: any; sgUser?: any; emailUser?: any; primary: string },
+  ): Plan {
+    const { identity } = item;
+    if (identity.provider !== f.primary || (identity.email && sharedEmails.has(identity.email))) return { kind: 'perRow' };
+    if (f.mapping) {
+      // A lease held by a login, or a mapped user deleted behind our back: provision.ts knows.
+      if (!f.mapping.userId || !f.mappedUser) return { kind: 'perRow' };
+      if (f.mapping.status !== 'active') return { kind: 'done', result: conflict(f.mapping.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED') };
+      const user = f.mappedUser;
+      const emailTakenByOther = !!identity.email && identity.email !== user.email && !!f.emailUser && String(f.emailUser._id) !== String(user._id);
+      const plan = planSync(user, f.mapping.extensions, identity, config, { emailTakenByOther });
+      if (plan.changed.length === 0) return { kind: 'done', result: { status: 'unchanged', ...(deps.dryRun ? { reason: 'dry run' } : {}) } };
+      return { kind: 'update', userId: user._id, userSet: plan.user, extensions: plan.extensions, changed: plan.changed };
+    }
+    const mappingDoc = (userId: unknown, extensions?: Record<string, unknown>): Partial<IdentityDoc> => ({
+      _id: item.key,
+      provider: identity.provider,
+      externalId: identity.externalId,
+      userId: userId as IdentityDoc['userId'],
+      claim: null,
+      status: 'active',
+      ...(extensions ? { extensions } : {}),
+    });
+    if (f.sgUser) {
+      const taken = !!identity.email && identity.email !== f.sgUser.email && !!f.emailUser && String(f.emailUser._id) !== String(f.sgUser._id);
+      const p = planSync(f.sgUser, undefined, identity, config, { emailTakenByOther: taken });
+      return { kind: 'adopt', userId: f.sgUser._id, userSet: p.user, mapping: mappingDoc(f.sgUser._id, p.extensions), changed: p.changed };
+    }
+    const u = f.emailUser;
+    if (u) {
+      const elsewhere =
+        (u.shinegoldUserId && u.shinegoldUserId !== identity.externalId) ||
+        otherMappings.some((m) => String(m.userId) === String(u._id) && m.externalId !== identity.externalId);
+      if (elsewhere) return { kind: 'done', result: conflict('SG_ACCOUNT_LINKED_ELSEWHERE') };
+      const policy = config.linking.email;
+      if (policy === 'never') return { kind: 'done', result: { ...conflict('SG_LINK_REFUSED'), reason: 'SG_LINK_REFUSED: linking by email is disabled' } };
+      if (policy === 'verified' && !identity.emailVerified) {
+        return { kind: 'done', result: { ...conflict('SG_LINK_REFUSED'), reason: 'SG_LINK_REFUSED: email not verified by the main site' } };
+      }
+      if (withPassword.has(String(u._id)) && !config.linking.allowLocalAccounts) {
+        return { kind: 'done', result: { ...conflict('SG_LINK_REFUSED'), reason: 'SG_LINK_REFUSED: the account has a local password' } };
+      }
+      const plan = planSync(u, undefined, identity, config, { emailTakenByOther: false });
+      return { kind: 'link', userId: u._id, userSet: { ...plan.user, shinegoldUserId: identity.externalId }, mapping: mappingDoc(u._id, plan.extensions), changed: plan.changed };
+    }
+    return { kind: 'create', user: {}, mapping: mappingDoc(null, identity.extensions) };
+  }
+
+  if (!deps.dryRun && creates.length) await assignUsernames(creates, plans, store, config, state.usernames);
+  return plans;
+}
+
+/** provision.ts's username rule: the wanted name (or the email's local part), made unique. */
+function usernameBase(identity: Identity): string {
+  return (identity.username || identity.email?.split('@')[0] || 'user').toLowerCase().replace(/[^a-z0-9._-]/g, '').slice(0, 40) || 'user';
+}
+
+async function assignUsernames(
+  creates: Array<{ item: Item; base: string }>,
+  plans: Map<Item, Plan>,
+  store: Store,
+  config: ShinegoldConfig,
+  known?: Set<string>,
+) {
+  const taken =
+    known ??
+    new Set<string>((await store.User.find({ username: { $in: [...new Set(creates.map((c) => c.base))] } }).select('username').lean<any[]>()).map((u) => u.username));
+  const chosen: Array<{ c: (typeof creates)[number]; name: string }> = [];
+  for (const c of creates) {
+    let name = c.base;
+    while (taken.has(name)) name = `${c.base}-${randomBytes(3).toString('hex')}`;
+    taken.add(name);
+    chosen.push({ c, name });
+  }
+  // A random suffix could meet an existing name: ask once more, then widen it, as provision.ts does.
+  const suffixed = known ? [] : chosen.filter((x) => x.name !== x.c.base).map((x) => x.name);
+  const clash = new Set(
+    suffixed.length ? (await store.User.find({ username: { $in: suffixed } }).select('username').lean<any[]>()).map((u) => u.username) : [],
+  );
+  for (const { c, name } of chosen) {
+    const plan = plans.get(c.item) as Extract<Plan, { kind: 'create' }>;
+    const username = clash.has(name) ? `${c.base}-${randomBytes(6).toString('hex')}` : name;
+    const id = new store.mongoose.Types.ObjectId();
+    plan.user = { _id: id, ...newUserFields(c.item.identity, config, username), shinegoldUserId: c.item.identity.externalId };
+    plan.mapping.userId = id;
+  }
+}
+
+/**
+ * Insert first: every row is tried as a new user (then its mapping); the unique indexes on
+ * `shinegoldUserId` and the email refuse the rows whose person already has an account, and
+ * only those are read and planned. A first import of a large file then costs two inserts per
+ * batch and no reads. Returns the rows decided here and the rest.
+ */
+async function insertFirst(items: Item[], deps: BatchDeps, state: RunState): Promise<{ done: Map<Item, Omit<ImportResult, 'line' | 'externalId'>>; rest: Item[] }> {
+  const plans = new Map<Item, Plan>();
+  const creates: Array<{ item: Item; base: string }> = [];
+  for (const item of items) {
+    const plan: Plan = { kind: 'create', user: {}, mapping: { _id: item.key, provider: item.identity.provider, externalId: item.identity.externalId, userId: null, claim: null, status: 'active', extensions: item.identity.extensions } };
+    plans.set(item, plan);
+    creates.push({ item, base: usernameBase(item.identity) });
+  }
+  await assignUsernames(creates, plans, deps.store, deps.config, state.usernames);
+  await writeBatch(plans, deps);
+  const done = new Map<Item, Omit<ImportResult, 'line' | 'externalId'>>();
+  const rest: Item[] = [];
+  for (const [item, plan] of plans) {
+    // Refused by a unique index: this person has an account already; read and plan it.
+    if (plan.kind === 'perRow') rest.push(item);
+    else done.set(item, outcome(plan as Exclude<Plan, { kind: 'perRow' }>, false));
+  }
+  return { done, rest };
+}
+
+/** Writes a planned batch: users first, mappings last (see the race note at the top). */
+async function writeBatch(plans: Map<Item, Plan>, deps: BatchDeps): Promise<void> {
+  const { User, Identity } = deps.store;
+  const chunk = Math.max(1, deps.updateChunk ?? 20);
+  const entries = [...plans.entries()];
+  const of = <K extends Plan['kind']>(k: K) => entries.filter(([, p]) => p.kind === k) as Array<[Item, Extract<Plan, { kind: K }>]>;
+
+  const bulk = async (model: typeof User, ops: any[]) => {
+    for (let i = 0; i < ops.length; i += chunk) await model.bulkWrite(ops.slice(i, i + chunk), { ordered: false });
+  };
+  // data-schemas' updateUser: $set the fields, drop the unverified-account expiry.
+  const userUpdate = (userSet: Record<string, unknown>) => ({ $set: userSet, $unset: { expiresAt: '' } });
+
+  // 1. Mapped users that changed, and their mappings' extensions.
+  const updates = of('update');
+  await bulk(User, updates.filter(([, p]) => Object.keys(p.userSet).length).map(([, p]) => ({ updateOne: { filter: { _id: p.userId }, update: userUpdate(p.userSet) } })));
+  await bulk(
+    Identity as any,
+    updates.filter(([, p]) => p.extensions).map(([i, p]) => ({ updateOne: { filter: { _id: i.key }, update: { $set: { extensions: p.extensions } } } })),
+  );
+
+  // 2. Adopted users' changes, and links: the link is conditional, so two shinegold ids racing
+  //    for one account cannot both win; the winner is read back.
+  const adopts = of('adopt');
+  await bulk(User, adopts.filter(([, p]) => Object.keys(p.userSet).length).map(([, p]) => ({ updateOne: { filter: { _id: p.userId }, update: userUpdate(p.userSet) } })));
+  const links = of('link');
+  await bulk(
+    User,
+    links.map(([i, p]) => ({
+      updateOne: {
+        filter: { _id: p.userId, $or: [{ shinegoldUserId: { $exists: false } }, { shinegoldUserId: null }, { shinegoldUserId: i.identity.externalId }] },
+        update: userUpdate(p.userSet),
+      },
+    })),
+  );
+  if (links.length) {
+    const holder = byKey(await User.find({ _id: { $in: links.map(([, p]) => p.userId) } }).select('shinegoldUserId').lean<any[]>(), (u) => String(u._id));
+    for (const [item, p] of links) if (holder.get(String(p.userId))?.shinegoldUserId !== item.identity.externalId) plans.set(item, { kind: 'perRow' });
+  }
+
+  // 3. New users through data-schemas' User model (its defaults, validation and hooks).
+  const creates = of('create');
+  const inserted = new Set<Item>();
+  if (creates.length) {
+    const res = await insertMany(User, creates.map(([, p]) => p.user));
+    creates.forEach(([item], idx) => {
+      const failure = res.failed.get(idx);
+      if (!failure) inserted.add(item);
+      else if (failure.validation) plans.set(item, { kind: 'done', result: { status: 'invalid', reason: `rejected by LibreChat's user schema: ${failure.message}` } });
+      else plans.set(item, { kind: 'perRow' });
+    });
+  }
+
+  // 4. Mappings last. A duplicate means a login took this identity meanwhile.
+  const mapped = [...of('adopt'), ...of('link'), ...creates.filter(([i]) => inserted.has(i))];
+  if (mapped.length === 0) return;
+  const res = await insertMany(Identity as any, mapped.map(([, p]) => p.mapping));
+  for (const [idx, failure] of res.failed) {
+    const [item, plan] = mapped[idx];
+    if (failure.validation || !failure.duplicate) throw new Error(failure.message);
+    plans.set(item, await settleRace(item, plan, deps));
+  }
+}
+
+/**
+ * A login inserted this identity's mapping while the batch was writing. `provision` waits for
+ * its lease and returns the user the mapping ended with; a user this batch created is kept if
+ * that is the one, and deleted if not (nothing maps to it then, so no session can hold it).
+ */
+async function settleRace(item: Item, plan: Extract<Plan, { kind: 'adopt' | 'link' | 'create' }>, deps: BatchDeps): Promise<Plan> {
+  try {
+    const r = await deps.provisioner.provision(item.identity);
+    const ours = String(plan.kind === 'create' ? plan.user._id : plan.userId);
+    if (String(r.user._id) === ours) return plan;
+    if (plan.kind === 'create' && !(await deps.store.Identity.exists({ userId: plan.user._id }))) {
+      await deps.store.User.deleteOne({ _id: plan.user._id }).catch(() => undefined);
+    }
+    const status: ImportStatus = r.created ? 'created' : r.linked ? 'linked' : r.sync.changed.length ? 'updated' : 'unchanged';
+    return { kind: 'done', result: { status, ...(r.sync.changed.length ? { changed: r.sync.changed } : {}), reason: 'settled with a concurrent login' } };
+  } catch (e) {
+    if (isRefusal(e)) return { kind: 'done', result: { status: CONFLICT_CODES.has(e.code) ? 'conflict' : 'invalid', reason: `${e.code}: ${e.message}` } };
+    return { kind: 'done', result: { status: 'error', reason: (e as Error).message } };
+  }
+}
+
+interface InsertFailure {
+  message: string;
+  validation: boolean;
+  duplicate: boolean;
+}
+
+/** `Model.insertMany` unordered: which documents (by index) were not written, and why. */
+async function insertMany(model: any, docs: Record<string, unknown>[]): Promise<{ failed: Map<number, InsertFailure> }> {
+  const failed = new Map<number, InsertFailure>();
+  const note = (errs: any[] | undefined, validation: boolean) => {
+    for (const e of errs ?? []) {
+      const idx = e.index ?? e.err?.index;
+      if (typeof idx !== 'number') continue;
+      const message = String(e.errmsg ?? e.err?.errmsg ?? e.message ?? 'write refused');
+      failed.set(idx, { message, validation, duplicate: !validation && isDuplicate({ code: e.code ?? e.err?.code, errmsg: message }) });
+    }
+  };
+  try {
+    const res = await model.insertMany(docs, { ordered: false, rawResult: true });
+    note(res?.mongoose?.validationErrors, true);
+  } catch (e: any) {
+    if (!Array.isArray(e?.writeErrors) && !e?.mongoose) throw e;
+    note(e.writeErrors, false);
+    note(e.mongoose?.validationErrors, true);
+  }
+  return { failed };
+}

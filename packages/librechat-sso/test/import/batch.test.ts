@@ -1,0 +1,164 @@
+import { openTestDb, TestDb } from '../../../../test/helpers/db';
+import { config as buildConfig } from '../../../../test/helpers/tokens';
+import { createProvisioner } from '../../src/identity/provision';
+import { hasUniqueEmailIndex, importBatch, runBatchedImport } from '../../src/import/batch';
+import { ImportResult } from '../../src/import/run';
+import { Row } from '../../src/import/rows';
+import { rowIdentity } from '../../src/import/run';
+
+/**
+ * The batched import against the real database, both ways it writes: reading first (no unique
+ * email index, as in a bare test database) and inserting first (LibreChat's own unique email
+ * index present, as LibreChat builds it at boot).
+ */
+const config = buildConfig({
+  roles: { claim: 'roles', map: { vip: 'VIP' }, known: ['VIP'] },
+  extensions: { vipLevel: { claim: 'vip_level', type: 'number' } },
+});
+
+async function* stream(rows: Array<Record<string, unknown> | string>): AsyncGenerator<Row> {
+  let line = 0;
+  for (const r of rows) {
+    line++;
+    yield typeof r === 'string' ? { line, error: r } : { line, data: r };
+  }
+}
+
+async function run(db: TestDb, rows: Array<Record<string, unknown> | string>, opts: { dryRun?: boolean; batchSize?: number; insertFirst?: boolean } = {}) {
+  const provisioner = createProvisioner(db.store, config);
+  const results: ImportResult[] = [];
+  const summary = await runBatchedImport(
+    stream(rows),
+    { config, store: db.store, provisioner, dryRun: !!opts.dryRun, batchSize: opts.batchSize ?? 1000, insertFirst: opts.insertFirst },
+    (r) => {
+      results.push(...r);
+    },
+  );
+  return { summary, byLine: results.sort((a, b) => a.line - b.line) };
+}
+
+/** Every document's updatedAt in both collections: equal before and after means nothing was written. */
+async function writeStamp(db: TestDb) {
+  const users = await db.store.User.find({}).select('updatedAt').sort({ _id: 1 }).lean<any[]>();
+  const maps = await db.store.Identity.find({}).select('updatedAt userId').sort({ _id: 1 }).lean<any[]>();
+  return JSON.stringify([users, maps]);
+}
+
+const mixed = () => [
+  { id: 'b-1', email: 'b1@example.com', name: 'One', email_verified: true, roles: ['vip'], vip_level: 2 },
+  'is not valid JSON',
+  { id: 'b-2', email: 'linkme@example.com', name: 'Linked', email_verified: true },
+  { id: 'b-3', email: 'owned@example.com', email_verified: true },
+  { id: 'b-4', name: 'No Mail' },
+  { id: 'b-1', email: 'b1@example.com', name: 'One Again', email_verified: true, roles: ['vip'], vip_level: 2 },
+  { id: 'b-5', email: 'b1@example.com', email_verified: true },
+  { id: 'b-6', email: 'unverified@example.com', email_verified: false },
+];
+
+describe.each([
+  ['reading first', false],
+  ['inserting first', undefined],
+])('batched import, %s', (_name, insertFirst) => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await openTestDb(__filename);
+    // LibreChat's email_1_tenantId_1 does this on MongoDB; on FerretDB only an email-only index does.
+    if (insertFirst !== false) await db.store.User.collection.createIndex({ email: 1 }, { unique: true, name: 'email_unique' });
+    expect(await hasUniqueEmailIndex(db.store)).toBe(insertFirst !== false);
+    const { createUser } = db.store.methods;
+    await createUser({ email: 'linkme@example.com', provider: 'openid', username: 'linkme', name: 'Old Name' }, undefined, true, true);
+    await createUser({ email: 'owned@example.com', provider: 'openid', shinegoldUserId: 'someone-else', username: 'owned' }, undefined, true, true);
+    await createUser({ email: 'unverified@example.com', provider: 'openid', username: 'unverified' }, undefined, true, true);
+  });
+  afterAll(() => db.drop());
+
+  it('decides each row of a mixed file as a login would, and never stops on a bad one', async () => {
+    const { summary, byLine } = await run(db, mixed(), { batchSize: 4, insertFirst });
+    expect(byLine.map((r) => [r.line, r.status])).toEqual([
+      [1, 'created'],
+      [2, 'invalid'],
+      [3, 'linked'],
+      [4, 'conflict'],
+      [5, 'invalid'],
+      [6, 'updated'],
+      [7, 'conflict'],
+      [8, 'conflict'],
+    ]);
+    expect(summary.counts).toMatchObject({ created: 1, linked: 1, updated: 1, conflict: 3, invalid: 2, error: 0 });
+    expect(byLine[3].reason).toMatch(/SG_ACCOUNT_LINKED_ELSEWHERE/);
+    expect(byLine[4].reason).toBe('no email');
+    expect(byLine[5].changed).toEqual(['name']);
+    expect(byLine[6].reason).toMatch(/SG_ACCOUNT_LINKED_ELSEWHERE/);
+    expect(byLine[7].reason).toMatch(/SG_LINK_REFUSED: email not verified/);
+
+    // The account linked to another shinegold id is untouched; the refused one too.
+    const owned = await db.store.User.findOne({ email: 'owned@example.com' }).lean<any>();
+    expect(owned.shinegoldUserId).toBe('someone-else');
+    expect(await db.store.Identity.countDocuments({ externalId: { $in: ['b-3', 'b-5', 'b-6'] } })).toBe(0);
+    expect((await db.store.User.findOne({ email: 'unverified@example.com' }).lean<any>()).shinegoldUserId).toBeUndefined();
+
+    // Linked: the existing account now carries the id and the main site's name.
+    const linked = await db.store.User.findOne({ email: 'linkme@example.com' }).lean<any>();
+    expect(linked).toMatchObject({ shinegoldUserId: 'b-2', name: 'Linked', provider: 'openid' });
+    expect((await db.store.Identity.findById('shinegold:b-2').lean<any>()).userId.toString()).toBe(String(linked._id));
+
+    // Created: the document data-schemas' createUser would have made (same paths, same defaults).
+    const created = await db.store.User.findOne({ shinegoldUserId: 'b-1' }).lean<any>();
+    expect(created).toMatchObject({ email: 'b1@example.com', role: 'VIP', provider: 'shinegold', emailVerified: true, username: 'b1', name: 'One Again' });
+    const reference = await db.store.methods.createUser({ email: 'ref@example.com', provider: 'shinegold', username: 'ref', emailVerified: true, role: 'VIP', name: 'R', shinegoldUserId: 'ref' }, undefined, true, true);
+    const plain = await db.store.User.findById(reference._id).lean<any>();
+    expect(Object.keys(created).sort()).toEqual(Object.keys(plain).sort());
+    await db.store.User.deleteOne({ _id: reference._id });
+    const mapping = await db.store.Identity.findById('shinegold:b-1').lean<any>();
+    expect(mapping).toMatchObject({ status: 'active', userId: created._id, extensions: { vipLevel: 2 } });
+  });
+
+  it('changes nothing on a second run and says every row is unchanged', async () => {
+    const rows = mixed().filter((r, i) => i !== 5 && i !== 6);
+    rows[0] = { ...(rows[0] as object), name: 'One Again' };
+    const before = await writeStamp(db);
+    const { byLine } = await run(db, rows, { batchSize: 3, insertFirst });
+    const statuses = byLine.map((r) => r.status);
+    expect(statuses.filter((s) => s !== 'unchanged' && s !== 'invalid' && s !== 'conflict')).toEqual([]);
+    expect(byLine.filter((r) => r.status === 'unchanged').map((r) => r.externalId)).toEqual(['b-1', 'b-2']);
+    expect(await writeStamp(db)).toBe(before);
+  });
+
+  it('writes nothing in a dry run, and says what would change', async () => {
+    const before = await writeStamp(db);
+    const users = await db.store.User.countDocuments();
+    const { byLine } = await run(db, [
+      { id: 'b-1', email: 'b1@example.com', name: 'Renamed', email_verified: true, roles: ['vip'], vip_level: 2 },
+      { id: 'dry-new', email: 'drynew@example.com', email_verified: true },
+    ], { dryRun: true, insertFirst });
+    expect(byLine.map((r) => [r.status, r.changed, r.reason])).toEqual([
+      ['updated', ['name'], 'dry run'],
+      ['created', undefined, 'dry run'],
+    ]);
+    expect(await db.store.User.countDocuments()).toBe(users);
+    expect(await writeStamp(db)).toBe(before);
+  });
+
+  it('ends with exactly one user and one mapping when logins race the import', async () => {
+    const provisioner = createProvisioner(db.store, config);
+    const people = Array.from({ length: 12 }, (_, i) => ({ id: `race-${insertFirst}-${i}`, email: `race${i}-${insertFirst}@example.com`, email_verified: true, name: `Race ${i}` }));
+    const rows: Row[] = people.map((data, i) => ({ line: i + 1, data }));
+    const logins = people.flatMap((p) => [0, 1, 2].map(() => provisioner.provision(rowIdentity(p, config))));
+    const [results, settled] = await Promise.all([
+      importBatch(rows, { config, store: db.store, provisioner, dryRun: false }, { insertFirst: insertFirst !== false }),
+      Promise.allSettled(logins),
+    ]);
+    expect(results.map((r) => r.status).filter((s) => !['created', 'unchanged', 'updated'].includes(s))).toEqual([]);
+    for (const p of people) {
+      const users = await db.store.User.find({ email: p.email }).lean<any[]>();
+      expect(users).toHaveLength(1);
+      const maps = await db.store.Identity.find({ externalId: p.id }).lean<any[]>();
+      expect(maps).toHaveLength(1);
+      expect(String(maps[0].userId)).toBe(String(users[0]._id));
+    }
+    // A login that lost to the import's insert is a transient 503, never a second account.
+    for (const s of settled) if (s.status === 'rejected') expect((s.reason as { code?: string }).code).toMatch(/SG_DB_UNAVAILABLE|SG_PROVISION_TIMEOUT/);
+    const ok = settled.filter((s): s is PromiseFulfilledResult<any> => s.status === 'fulfilled');
+    for (const s of ok) expect(String(s.value.user._id)).toBe(String((await db.store.User.findOne({ shinegoldUserId: s.value.mapping.externalId }).lean<any>())._id));
+  });
+});

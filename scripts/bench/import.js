@@ -1,0 +1,209 @@
+'use strict';
+/**
+ * Benchmark of the bulk import (`shinegold-sso import`), as an operator runs it.
+ *
+ *   1. Generates BENCH_IMPORT_USERS main-site users (default 100000) as a JSONL file in
+ *      os.tmpdir(), streamed (never held in memory).
+ *   2. Runs the import CLI (packages/librechat-sso/dist, so `npm run build` first) as a child
+ *      process into an empty LibreChat database: wall time, rows/s, and peak RSS (VmHWM polled
+ *      from /proc/<pid>/status).
+ *   3. In the same run and on the same server, the baseline: a sequential loop of data-schemas'
+ *      `createUser` over BENCH_IMPORT_BASELINE users (default 1000), users/s.
+ *   Prints a table (rows/s, peak RSS MB, ratio against the baseline) and the goals (RSS under
+ *   300 MB, 20x the baseline, 5000 users/s). It reports; it never fails on the figures.
+ *
+ * The LibreChat database gets LibreChat's unique email index first, as LibreChat builds it at
+ * boot (`email_1_tenantId_1`); on FerretDB, whose index never collides on the missing tenantId,
+ * a unique index on the email alone stands in for it. With it the import inserts first and
+ * reads only rows that already exist.
+ *
+ * Database: MONGO_URI if set, else scripts/lib/database.js starts one (FerretDB).
+ * Knobs: BENCH_IMPORT_USERS (100000), BENCH_IMPORT_BASELINE (1000), BENCH_IMPORT_BATCH (500),
+ * BENCH_IMPORT_TIMEOUT_MS (900000), BENCH_IMPORT_RERUN (0; 1 also times an idempotent re-run),
+ * BENCH_IMPORT_NODE_OPTIONS (none; e.g. --max-old-space-size=192: the live heap is small, and
+ * V8 otherwise lets garbage grow the heap before collecting it).
+ * Results: a table on stdout; JSON in <os.tmpdir()>/shinegold-sso-bench-import.json.
+ * Run: `node scripts/bench/import.js` after `npm run build`, or require it and call run().
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..', '..');
+const num = (name, dflt) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
+};
+const SECRET = 'bench-import-secret-at-least-32-bytes-long!!';
+const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
+
+/** Writes n users as JSONL, with backpressure. */
+async function writeUsers(file, n) {
+  const out = fs.createWriteStream(file);
+  for (let i = 0; i < n; i++) {
+    const line = JSON.stringify({
+      id: `bench-${i}`,
+      email: `bench${i}@bench.example.com`,
+      email_verified: true,
+      name: `Bench User ${i}`,
+      roles: i % 10 === 0 ? ['vip'] : [],
+      vip_level: i % 5,
+    });
+    if (!out.write(`${line}\n`)) await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
+}
+
+/** Runs the import CLI; returns wall seconds, exit code, stdout and the peak RSS in MB. */
+function runCli(args, env, timeoutMs) {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, [path.join(root, 'packages/librechat-sso/dist/cli/main.js'), 'import', ...args], {
+      env: { PATH: process.env.PATH, ...(process.env.BENCH_IMPORT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_IMPORT_NODE_OPTIONS } : {}), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderrTail = '';
+    let peakKb = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderrTail = (stderrTail + d).slice(-4000)));
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        /* exited */
+      }
+    }, 100);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve({ code, signal, seconds: Number(process.hrtime.bigint() - t0) / 1e9, stdout, stderrTail, peakMb: peakKb / 1024 });
+    });
+  });
+}
+
+async function run({ log = (s) => process.stderr.write(`bench-import: ${s}\n`) } = {}) {
+  const USERS = num('BENCH_IMPORT_USERS', 100000);
+  const BASELINE = num('BENCH_IMPORT_BASELINE', 1000);
+  const BATCH = num('BENCH_IMPORT_BATCH', 500);
+  const TIMEOUT = num('BENCH_IMPORT_TIMEOUT_MS', 900000);
+  const RERUN = process.env.BENCH_IMPORT_RERUN === '1';
+
+  const dist = require(path.join(root, 'packages/librechat-sso/dist'));
+  const dataSchemas = require('@librechat/data-schemas');
+  const { Mongoose } = require('mongoose');
+  const { startDatabase, withDbName } = require(path.join(root, 'scripts/lib/database.js'));
+
+  const db = await startDatabase({ quiet: true });
+  const tag = `${process.pid}_${Date.now().toString(36)}`;
+  const target = withDbName(db.uri, `sgsso_bench_import_${tag}`);
+  const baselineUri = withDbName(db.uri, `sgsso_bench_createuser_${tag}`);
+  const file = path.join(os.tmpdir(), `shinegold-import-bench-${tag}.jsonl`);
+  const conns = [];
+  const connect = async (uri) => {
+    const m = new Mongoose();
+    await m.connect(uri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
+    conns.push(m);
+    return m;
+  };
+  try {
+    const config = dist.loadConfig(
+      {
+        providers: [{ name: 'shinegold', issuer: 'https://shinegold.test', audience: 'chat.shinegold.test' }],
+        session: { chatOrigin: 'http://chat.shinegold.test', loginUrl: 'http://shinegold.test/login', logoutUrl: 'http://shinegold.test/logout' },
+      },
+      { env: { SHINEGOLD_JWT_SECRET: SECRET } },
+    );
+
+    // Baseline: data-schemas' createUser, one after another, on its own database.
+    log(`database ${db.kind}; baseline: ${BASELINE} sequential createUser calls...`);
+    const bm = await connect(baselineUri);
+    const base = dist.createShinegoldSSO({ config, mongoose: bm, dataSchemas, audit: () => {} });
+    await base.store.ensureIndexes();
+    const b0 = process.hrtime.bigint();
+    for (let i = 0; i < BASELINE; i++) {
+      await base.store.methods.createUser(
+        { provider: 'shinegold', email: `base${i}@bench.example.com`, emailVerified: true, username: `base${i}`, role: 'USER', name: `Base ${i}`, shinegoldUserId: `base-${i}` },
+        undefined,
+        true,
+        true,
+      );
+    }
+    const baselinePerSec = BASELINE / (Number(process.hrtime.bigint() - b0) / 1e9);
+
+    // The LibreChat database as LibreChat leaves it at boot: its unique email index.
+    const tm = await connect(target);
+    const info = await tm.connection.db.admin().command({ buildInfo: 1 });
+    const ferret = 'ferretdbVersion' in info;
+    const users = tm.connection.db.collection('users');
+    await users.createIndex(ferret ? { email: 1 } : { email: 1, tenantId: 1 }, { unique: true });
+
+    log(`writing ${USERS} users to ${file}...`);
+    await writeUsers(file, USERS);
+    const sizeMb = fs.statSync(file).size / 1048576;
+
+    const env = { MONGO_URI: target, CONFIG_PATH: path.join(root, 'librechat.yaml'), SHINEGOLD_JWT_SECRET: SECRET };
+    log(`importing (batch ${BATCH})...`);
+    const imp = await runCli([file, '--batch-size', String(BATCH)], env, TIMEOUT);
+    if (imp.code !== 0) log(`import exited ${imp.code ?? imp.signal}: ${imp.stderrTail.trim().split('\n').slice(-3).join(' | ')}`);
+    const rows = Number((/^(\d+) rows/m.exec(imp.stdout) || [])[1] || 0);
+    const count = await users.countDocuments({});
+    const result = {
+      database: db.kind,
+      node: process.version,
+      cpus: os.cpus().length,
+      users: USERS,
+      fileMb: round(sizeMb),
+      import: { exit: imp.code, rows, seconds: round(imp.seconds, 2), rowsPerSec: round(rows / imp.seconds, 0), peakRssMb: round(imp.peakMb), usersInDb: count, summary: imp.stdout.trim() },
+      baseline: { users: BASELINE, perSec: round(baselinePerSec, 0) },
+      ratio: round(rows / imp.seconds / baselinePerSec, 1),
+    };
+    if (RERUN) {
+      log('re-running the same file (idempotent)...');
+      const again = await runCli([file, '--batch-size', String(BATCH)], env, TIMEOUT);
+      result.rerun = { exit: again.code, seconds: round(again.seconds, 2), peakRssMb: round(again.peakMb), summary: again.stdout.trim() };
+    }
+    result.nodeOptions = process.env.BENCH_IMPORT_NODE_OPTIONS || null;
+    print(result);
+    fs.writeFileSync(path.join(os.tmpdir(), 'shinegold-sso-bench-import.json'), JSON.stringify(result, null, 2) + '\n');
+    return result;
+  } finally {
+    fs.rmSync(file, { force: true });
+    for (const m of conns) {
+      await m.connection.dropDatabase().catch(() => undefined);
+      await m.disconnect().catch(() => undefined);
+    }
+    await db.stop();
+  }
+}
+
+function print(r) {
+  const line = '-'.repeat(78);
+  const i = r.import;
+  console.log(`\nshinegold SSO bulk import benchmark  (${r.database}, node ${r.node}, ${r.cpus} cpu(s)${r.nodeOptions ? `, import NODE_OPTIONS=${r.nodeOptions}` : ''})`);
+  console.log(line);
+  console.log(`${'what'.padEnd(44)}${'figure'.padStart(14)}${'goal'.padStart(16)}`);
+  console.log(`${`import ${r.users} users (${r.fileMb} MB JSONL): rows/s`.padEnd(44)}${String(i.rowsPerSec).padStart(14)}${'>= 5000'.padStart(16)}`);
+  console.log(`${'  wall time s'.padEnd(44)}${String(i.seconds).padStart(14)}`);
+  console.log(`${'  peak RSS MB (VmHWM)'.padEnd(44)}${String(i.peakRssMb).padStart(14)}${'< 300'.padStart(16)}`);
+  console.log(`${`baseline: sequential createUser x${r.baseline.users}, users/s`.padEnd(44)}${String(r.baseline.perSec).padStart(14)}`);
+  console.log(`${'ratio import / baseline'.padEnd(44)}${String(r.ratio).padStart(14)}${'>= 20'.padStart(16)}`);
+  console.log(`  CLI: ${i.summary || '(no summary)'}; users in the database afterwards: ${i.usersInDb}`);
+  if (r.rerun) console.log(`  re-run: ${r.rerun.summary} (peak RSS ${r.rerun.peakRssMb} MB)`);
+  console.log(line);
+}
+
+module.exports = { run };
+
+if (require.main === module) {
+  run().then(
+    () => process.exit(0),
+    (e) => {
+      process.stderr.write(`bench-import: crashed: ${(e && e.stack) || e}\n`);
+      process.exit(1);
+    },
+  );
+}
