@@ -275,10 +275,13 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     const stale = !mapping.lastLoginAt || now().getTime() - new Date(mapping.lastLoginAt).getTime() > lastLoginGranularityMs;
     const dirty =
       created || linked || stale || !!plan.extensions ||
-      (mapping.sessionId ?? null) !== (identity.sessionId ?? null) ||
+      (identity.sessionId !== undefined && mapping.sessionId !== identity.sessionId) ||
       JSON.stringify(mapping.claimsSnapshot ?? null) !== JSON.stringify(snap);
     if (!dirty) return { user: current, mapping, created, linked, sync: plan as SyncPlan };
-    const mappingSet: Record<string, unknown> = { lastLoginAt: now(), claimsSnapshot: snap, sessionId: identity.sessionId ?? null };
+    const mappingSet: Record<string, unknown> = { lastLoginAt: now(), claimsSnapshot: snap };
+    // Only a token that names its main-site session replaces the one kept for logout by sid (an
+    // import row names none, and must not break that logout for someone logged in right now).
+    if (identity.sessionId !== undefined) mappingSet.sessionId = identity.sessionId;
     if (plan.extensions) mappingSet.extensions = plan.extensions;
     const updated = await Identity.findOneAndUpdate({ _id: mapping._id }, { $set: mappingSet }, { new: true }).lean<IdentityDoc>();
     return { user: current, mapping: updated ?? mapping, created, linked, sync: plan as SyncPlan };

@@ -179,6 +179,16 @@ describe('roles and sync on every login', () => {
   });
 });
 
+describe('the main-site session kept for logout by sid', () => {
+  it('is replaced by a token that names one, and kept when a token (or an import row) names none', async () => {
+    await sso.authenticator.authenticate(await cookie({ sub: 'sid-1', email: 'sid1@example.com', sid: 's-1' }));
+    await sso.authenticator.authenticate(await cookie({ sub: 'sid-1', email: 'sid1@example.com', sid: 's-2' }));
+    expect((await db.store.Identity.findOne({ externalId: 'sid-1' }).lean<any>()).sessionId).toBe('s-2');
+    await build().authenticator.authenticate(await cookie({ sub: 'sid-1', email: 'sid1@example.com', name: 'Renamed' }));
+    expect((await db.store.Identity.findOne({ externalId: 'sid-1' }).lean<any>()).sessionId).toBe('s-2');
+  });
+});
+
 describe('the hot path of a known user', () => {
   const mappingReads = () => {
     let n = 0;
