@@ -68,10 +68,32 @@ function runCli(args, env, timeoutMs) {
     let peakKb = 0;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderrTail = (stderrTail + d).slice(-4000)));
+    // The CLI re-runs an import in a child with a bounded heap: the peak is that of the whole
+    // process tree (the sum of each process's own peak, an upper bound).
+    const tree = (pid) => {
+      let kids = [];
+      try {
+        for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+          kids = kids.concat(fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number));
+        }
+      } catch {
+        /* gone */
+      }
+      return [pid, ...kids.flatMap(tree)];
+    };
+    const hwm = (pid) => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        return m ? Number(m[1]) : 0;
+      } catch {
+        return 0;
+      }
+    };
+    const seen = new Map();
     const poll = setInterval(() => {
       try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+        for (const pid of tree(child.pid)) seen.set(pid, Math.max(seen.get(pid) || 0, hwm(pid)));
+        peakKb = [...seen.values()].reduce((a, b) => a + b, 0);
       } catch {
         /* exited */
       }

@@ -29,8 +29,29 @@ const USAGE = `usage: shinegold-sso <command>
 Keys come from the environment: SHINEGOLD_JWT_SECRET, SHINEGOLD_JWT_PUBLIC_KEY or SHINEGOLD_JWKS_URI.
 With MONGO_URI set, verify-token also shows the LibreChat user the token maps to (read only).`;
 
+/**
+ * An import streams any number of rows with a small live heap (about 70 MB), but V8 sizes its
+ * heap to the machine and lets garbage pile up first (300 MB on a 100k-row run). The import
+ * re-runs itself once with a bounded heap, unless the operator chose a limit (NODE_OPTIONS or a
+ * flag), so its memory stays bounded by default. SHINEGOLD_IMPORT_HEAP_MB=0 turns this off.
+ */
+function boundedHeapChild(argv: string[]): Promise<number> | undefined {
+  const mb = Number(process.env.SHINEGOLD_IMPORT_HEAP_MB ?? 192);
+  const chosen = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('max-old-space-size'));
+  if (!(mb > 0) || chosen) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${mb}`, __filename, ...argv], { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1))));
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd] = argv;
+  if (cmd === 'import') {
+    const child = boundedHeapChild(argv);
+    if (child) return child;
+  }
   switch (cmd) {
     case 'check-config':
       return checkConfig(process.stdout);
