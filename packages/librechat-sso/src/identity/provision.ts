@@ -100,7 +100,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
   }
 
   /** Creates or links the user for a lease we hold. Returns the user and whether it was created. */
-  async function createOrLink(identity: Identity): Promise<{ user: Record<string, any>; created: boolean; linked: boolean }> {
+  async function createOrLink(identity: Identity, retried = false): Promise<{ user: Record<string, any>; created: boolean; linked: boolean }> {
     // 1. A user already carrying this shinegold id (e.g. imported, or a mapping row was lost).
     if (identity.provider === primary) {
       const byId = await User.findOne({ shinegoldUserId: identity.externalId }).select(USER_FIELDS).lean();
@@ -136,7 +136,15 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     const username = await uniqueUsername(identity.username, identity.email);
     const data = newUserFields(identity, config, username);
     if (identity.provider === primary) data.shinegoldUserId = identity.externalId;
-    const user = await methods.createUser(data, undefined, true, true);
+    let user: Record<string, any>;
+    try {
+      user = await methods.createUser(data, undefined, true, true);
+    } catch (e) {
+      // Someone else (a bulk import, an admin) created this person between our reads and the
+      // insert: look again, once, and find or link what is there now under the same policy.
+      if (isDuplicate(e) && !retried) return createOrLink(identity, true);
+      throw e;
+    }
     return { user: { ...user, password: undefined }, created: true, linked: false };
   }
 

@@ -179,6 +179,26 @@ describe('roles and sync on every login', () => {
   });
 });
 
+describe('a login racing another writer of the same person (a bulk import)', () => {
+  // The interleaving is not forced (no hooks into the data layer): each round lets the two
+  // writers race; whichever wins, the login succeeds and one user and one mapping remain.
+  it('finds what the other writer created instead of failing', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const sub = `racer-${i}`;
+      const email = `racer${i}@example.com`;
+      const [, login] = await Promise.allSettled([
+        db.store.methods.createUser({ email, name: 'Imported', username: `imp-${i}`, provider: 'shinegold', shinegoldUserId: sub, emailVerified: true }, undefined, true, true),
+        sso.authenticator.authenticate(await cookie({ sub, email })),
+      ]);
+      outcomes.push(login.status === 'fulfilled' ? 'ok' : `${(login as PromiseRejectedResult).reason?.code}`);
+      expect(await db.store.User.countDocuments({ email })).toBe(1);
+      expect(await db.store.Identity.countDocuments({ externalId: sub })).toBe(1);
+    }
+    expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
+  });
+});
+
 describe('the main-site session kept for logout by sid', () => {
   it('is replaced by a token that names one, and kept when a token (or an import row) names none', async () => {
     await sso.authenticator.authenticate(await cookie({ sub: 'sid-1', email: 'sid1@example.com', sid: 's-1' }));
