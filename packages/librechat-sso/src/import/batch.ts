@@ -5,6 +5,7 @@ import { Identity } from '../identity/map';
 import { Provisioner } from '../identity/provision';
 import { newUserFields, planSync } from '../identity/sync';
 import { IdentityDoc, identityKey, Store } from '../store/models';
+import { LeanDocBuilder, leanDocBuilder } from './lean-docs';
 import { Row } from './rows';
 import { ImportResult, ImportStatus, ImportSummary, importRow, rowIdentity } from './run';
 
@@ -48,6 +49,13 @@ export interface BatchDeps {
    */
   updateChunk?: number;
   skipLines?: Set<number>;
+  /**
+   * Insert commands sent at once for one step of a batch (default 4). The rows of a batch are
+   * independent (no shared identity, email or user), so its users are split across parallel
+   * unordered inserts, and then its mappings likewise; users still all precede mappings. A
+   * server that writes one command on one core (FerretDB/PostgreSQL) then uses more than one.
+   */
+  insertLanes?: number;
   /**
    * Insert first, read only on a refusal (default on when LibreChat's unique email index is
    * there). Without that index a duplicate email would not be refused, so the batch reads first.
@@ -217,7 +225,13 @@ async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promi
   const unmapped = items.filter((i) => !mappings.has(i.key) && i.identity.provider === primary);
   const sgIds = unmapped.map((i) => i.identity.externalId);
   const bySgId = byKey(sgIds.length ? await User.find({ shinegoldUserId: { $in: sgIds } }).select(USER_FIELDS).lean<any[]>() : [], (u) => u.shinegoldUserId as string);
-  const emailDocs = await User.find({ email: { $in: items.map((i) => i.identity.email!) } }).select(USER_FIELDS).lean<any[]>();
+  // Emails are read only where they can matter: a row without a mapping (linking, shared
+  // emails), or one whose mapped user's email would change (taken by another account?). A
+  // re-run then skips this read, which is a full scan per query on FerretDB.
+  const emailsToRead = items
+    .filter((i) => !mappings.has(i.key) || usersById.get(String(mappings.get(i.key)!.userId))?.email !== i.identity.email)
+    .map((i) => i.identity.email!);
+  const emailDocs = emailsToRead.length ? await User.find({ email: { $in: emailsToRead } }).select(USER_FIELDS).lean<any[]>() : [];
   const byEmail = byKey(emailDocs, (u) => u.email as string);
   const sharedEmails = new Set(emailDocs.filter((u, i) => emailDocs.findIndex((v) => v.email === u.email) !== i).map((u) => u.email));
 
@@ -374,6 +388,7 @@ async function insertFirst(items: Item[], deps: BatchDeps, state: RunState): Pro
 async function writeBatch(plans: Map<Item, Plan>, deps: BatchDeps): Promise<void> {
   const { User, Identity } = deps.store;
   const chunk = Math.max(1, deps.updateChunk ?? 20);
+  const lanes = Math.max(1, deps.insertLanes ?? 4);
   const entries = [...plans.entries()];
   const of = <K extends Plan['kind']>(k: K) => entries.filter(([, p]) => p.kind === k) as Array<[Item, Extract<Plan, { kind: K }>]>;
 
@@ -414,7 +429,7 @@ async function writeBatch(plans: Map<Item, Plan>, deps: BatchDeps): Promise<void
   const creates = of('create');
   const inserted = new Set<Item>();
   if (creates.length) {
-    const res = await insertMany(User, creates.map(([, p]) => p.user));
+    const res = await insertMany(User, creates.map(([, p]) => p.user), lanes);
     creates.forEach(([item], idx) => {
       const failure = res.failed.get(idx);
       if (!failure) inserted.add(item);
@@ -426,7 +441,7 @@ async function writeBatch(plans: Map<Item, Plan>, deps: BatchDeps): Promise<void
   // 4. Mappings last. A duplicate means a login took this identity meanwhile.
   const mapped = [...of('adopt'), ...of('link'), ...creates.filter(([i]) => inserted.has(i))];
   if (mapped.length === 0) return;
-  const res = await insertMany(Identity as any, mapped.map(([, p]) => p.mapping));
+  const res = await insertMany(Identity as any, mapped.map(([, p]) => p.mapping), lanes);
   for (const [idx, failure] of res.failed) {
     const [item, plan] = mapped[idx];
     if (failure.validation || !failure.duplicate) throw new Error(failure.message);
@@ -461,24 +476,41 @@ interface InsertFailure {
   duplicate: boolean;
 }
 
-/** `Model.insertMany` unordered: which documents (by index) were not written, and why. */
-async function insertMany(model: any, docs: Record<string, unknown>[]): Promise<{ failed: Map<number, InsertFailure> }> {
+const builders = new WeakMap<object, LeanDocBuilder>();
+
+/**
+ * Unordered insert of documents built as the model would build them (`lean-docs.ts`), split
+ * across `lanes` parallel commands: which documents (by index) were not written, and why. A
+ * row the schema refuses is a validation failure and is not sent.
+ */
+async function insertMany(model: any, docs: Record<string, unknown>[], lanes: number): Promise<{ failed: Map<number, InsertFailure> }> {
   const failed = new Map<number, InsertFailure>();
-  const note = (errs: any[] | undefined, validation: boolean) => {
-    for (const e of errs ?? []) {
-      const idx = e.index ?? e.err?.index;
-      if (typeof idx !== 'number') continue;
-      const message = String(e.errmsg ?? e.err?.errmsg ?? e.message ?? 'write refused');
-      failed.set(idx, { message, validation, duplicate: !validation && isDuplicate({ code: e.code ?? e.err?.code, errmsg: message }) });
+  let builder = builders.get(model);
+  if (!builder) builders.set(model, (builder = leanDocBuilder(model)));
+  const built: Record<string, unknown>[] = [];
+  const at: number[] = [];
+  docs.forEach((d, i) => {
+    const r = builder!.build(d);
+    if ('error' in r) failed.set(i, { message: r.error, validation: true, duplicate: false });
+    else {
+      built.push(r.doc);
+      at.push(i);
     }
-  };
-  try {
-    const res = await model.insertMany(docs, { ordered: false, rawResult: true });
-    note(res?.mongoose?.validationErrors, true);
-  } catch (e: any) {
-    if (!Array.isArray(e?.writeErrors) && !e?.mongoose) throw e;
-    note(e.writeErrors, false);
-    note(e.mongoose?.validationErrors, true);
-  }
+  });
+  const size = Math.ceil(built.length / lanes);
+  const parts: number[] = [];
+  for (let from = 0; from < built.length; from += size) parts.push(from);
+  const outcomes = await Promise.allSettled(parts.map((from) => model.insertMany(built.slice(from, from + size), { ordered: false, lean: true, rawResult: true })));
+  outcomes.forEach((o, part) => {
+    if (o.status === 'fulfilled') return;
+    const e = o.reason;
+    if (!Array.isArray(e?.writeErrors)) throw e;
+    for (const w of e.writeErrors) {
+      const idx = w.index ?? w.err?.index;
+      if (typeof idx !== 'number' || at[parts[part] + idx] === undefined) continue;
+      const message = String(w.errmsg ?? w.err?.errmsg ?? w.message ?? 'write refused');
+      failed.set(at[parts[part] + idx], { message, validation: false, duplicate: isDuplicate({ code: w.code ?? w.err?.code, errmsg: message }) });
+    }
+  });
   return { failed };
 }

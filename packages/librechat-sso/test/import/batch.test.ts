@@ -139,6 +139,32 @@ describe.each([
     expect(await writeStamp(db)).toBe(before);
   });
 
+  it('tells apart, by line, the rows a parallel insert refused', async () => {
+    // Nine rows in one batch (inserted in several parallel commands); two meet existing accounts.
+    const { createUser } = db.store.methods;
+    await createUser({ email: `lanes-linked-${insertFirst}@example.com`, provider: 'openid', username: `lanes-l-${insertFirst}` }, undefined, true, true);
+    await createUser({ email: `lanes-owned-${insertFirst}@example.com`, provider: 'openid', shinegoldUserId: `other-${insertFirst}`, username: `lanes-o-${insertFirst}` }, undefined, true, true);
+    const rows = Array.from({ length: 9 }, (_, i) => ({ id: `lanes-${insertFirst}-${i}`, email: `lanes${i}-${insertFirst}@example.com`, email_verified: true, name: `Lane ${i}` }));
+    rows[4].email = `lanes-linked-${insertFirst}@example.com`;
+    rows[7].email = `lanes-owned-${insertFirst}@example.com`;
+    const { byLine } = await run(db, rows, { batchSize: 9, insertFirst });
+    expect(byLine.map((r) => r.status)).toEqual(['created', 'created', 'created', 'created', 'linked', 'created', 'created', 'conflict', 'created']);
+    for (const [i, r] of rows.entries()) {
+      const user = await db.store.User.findOne({ email: r.email }).lean<any>();
+      expect(user.shinegoldUserId).toBe(i === 7 ? `other-${insertFirst}` : r.id);
+      expect(await db.store.Identity.countDocuments({ externalId: r.id })).toBe(i === 7 ? 0 : 1);
+    }
+  });
+
+  it("never moves a mapped user onto an email another account holds", async () => {
+    const before = await db.store.User.findOne({ shinegoldUserId: 'b-1' }).lean<any>();
+    const { byLine } = await run(db, [{ id: 'b-1', email: 'linkme@example.com', name: 'One Again', email_verified: true, roles: ['vip'], vip_level: 2 }], { insertFirst });
+    expect(byLine[0].changed ?? []).not.toContain('email');
+    expect((await db.store.User.findById(before._id).lean<any>()).email).toBe(before.email);
+    expect(await db.store.User.countDocuments({ email: 'linkme@example.com' })).toBe(1);
+    expect((await db.store.User.findOne({ email: 'linkme@example.com' }).lean<any>()).shinegoldUserId).toBe('b-2');
+  });
+
   it('ends with exactly one user and one mapping when logins race the import', async () => {
     const provisioner = createProvisioner(db.store, config);
     const people = Array.from({ length: 12 }, (_, i) => ({ id: `race-${insertFirst}-${i}`, email: `race${i}-${insertFirst}@example.com`, email_verified: true, name: `Race ${i}` }));
