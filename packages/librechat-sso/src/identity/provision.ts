@@ -253,6 +253,9 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
           if (createdId) await methods.deleteUserById(createdId).catch(() => undefined);
           throw e;
         }
+        // A ban or delete from the main site may have marked the row while we held the lease
+        // (lifecycle marks a row it finds leased): the account stays linked, and stays out.
+        if (mapping.status !== 'active') throw new SsoRefusal(mapping.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
       }
     }
 

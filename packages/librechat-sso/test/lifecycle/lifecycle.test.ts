@@ -154,6 +154,20 @@ it('banning a user chat has never seen refuses the first login; unbanning lets i
   expect(await userOf('lc-unseen')).not.toBeNull();
 });
 
+it('a ban that races a first login: once the ban is answered, that person is out', async () => {
+  const { base } = await chat('disable');
+  for (let i = 0; i < 8; i++) {
+    const sub = `race-ban-${i}`;
+    const [ban] = await Promise.all([send('disable', sub, 'user.banned'), login(base, sub)]);
+    expect(ban.status).toBe(200);
+    const after = await login(base, sub);
+    expect(after.refused).toBe(true);
+    const user = await userOf(sub);
+    if (user) expect(await db.store.Session.countDocuments({ user: user._id })).toBe(0);
+    expect((await mappingOf(sub))?.status).toBe('banned');
+  }
+});
+
 it('user.deleted with onDelete disable: disabled, sessions gone, login refused, unbanned does not restore it', async () => {
   const { base } = await chat('disable');
   const a = await login(base, 'lc-dis');
