@@ -49,7 +49,10 @@ export function patchState(dir: string, patch: string): { state: 'applied' | 'no
 
 /** Where this repository's patch sets are when the CLI runs from the repository (dist/doctor -> ../../../../patches). */
 export function defaultPatchesDir(): string {
-  return resolve(__dirname, '../../../../patches');
+  // Inside the derived image the patch sets ship with the package (docker/Dockerfile copies
+  // them to <package>/patches); in a checkout of this repository they are at its root.
+  const shipped = resolve(__dirname, '../../patches');
+  return existsSync(shipped) ? shipped : resolve(__dirname, '../../../../patches');
 }
 
 /**
