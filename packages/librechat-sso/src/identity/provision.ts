@@ -171,6 +171,18 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
       }
       const row = await readMapping(identity);
       if (row?.userId) return row;
+      // A row nobody is creating a user for: the main site banned or deleted this person first
+      // (lifecycle's placeholder), or lifted that again. Refuse, or take the row over.
+      if (row && row.status !== 'active') throw new SsoRefusal(row.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
+      if (row && !row.claim) {
+        const taken = await Identity.findOneAndUpdate(
+          { _id: row._id, userId: null, claim: null, status: 'active' },
+          { $set: { claim: { owner, at: now() } } },
+          { new: true },
+        ).lean<IdentityDoc>();
+        if (taken) return taken;
+        continue;
+      }
       if (row && row.claim && now().getTime() - new Date(row.claim.at).getTime() > leaseMs) {
         const taken = await Identity.findOneAndUpdate(
           { _id: row._id, userId: null, 'claim.owner': row.claim.owner },

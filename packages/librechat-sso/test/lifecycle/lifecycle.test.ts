@@ -70,6 +70,7 @@ async function login(base: string, sub: string, over: Record<string, unknown> = 
   const text = await r.text();
   if (text === 'Refresh token not provided') return { refused: true as const };
   const body = JSON.parse(text);
+  if (!body.token) throw new Error(`the bridge answered ${r.status} ${text}: neither a login nor "not logged in"`);
   return { refused: false as const, token: body.token as string, userId: String(body.user._id) };
 }
 
