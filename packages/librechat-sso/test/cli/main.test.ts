@@ -45,7 +45,7 @@ describe('shinegold-sso verify-token', () => {
 
   it('names the LibreChat user the token maps to when a database is configured', async () => {
     const r = run(['verify-token'], await token({ sub: 'cli-nobody' }), { MONGO_URI: `${process.env.MONGO_URI!.replace(/\/?$/, '/')}t_cli_${Date.now()}` });
-    expect(r.stdout).toMatch(/no LibreChat user yet: one will be created at the first visit/);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/no LibreChat user yet: one will be created at the first visit/);
     expect(r.status).toBe(0);
   });
 });
