@@ -37,9 +37,18 @@ export async function verifyToken(input: NodeJS.ReadableStream, out: NodeJS.Writ
     out.write(`  role in chat: ${identity.role.role} (claim values: ${identity.role.values.join(', ') || 'none'})\n`);
     out.write(`  expires: ${new Date(verified.claims.exp * 1000).toISOString()}\n`);
     if (identity.ignored.length) out.write(`  ignored claims (wrong type): ${identity.ignored.join(', ')}\n`);
-    if (env.MONGO_URI) out.write(await describeUser(env.MONGO_URI, identity.provider, identity.externalId, identity.email));
-    else out.write('  (set MONGO_URI to see the LibreChat user it maps to)\n');
-    return 0;
+    if (!env.MONGO_URI) {
+      out.write('  (set MONGO_URI to see the LibreChat user it maps to)\n');
+      return 0;
+    }
+    try {
+      out.write(await describeUser(env.MONGO_URI, identity.provider, identity.externalId, identity.email));
+      return 0;
+    } catch (e) {
+      // The token's verdict stands; only the lookup failed (exit 2: a broken dependency).
+      out.write(`  UNAVAILABLE SG_DB_UNAVAILABLE: the LibreChat user could not be looked up (${(e as Error).message})\n`);
+      return 2;
+    }
   } catch (e) {
     if (isRefusal(e)) {
       out.write(`REFUSED ${e.code}: ${e.message}\n`);
@@ -58,7 +67,7 @@ async function describeUser(uri: string, provider: string, externalId: string, e
   const mongoose = (await import('mongoose')).default;
   const m = new mongoose.Mongoose();
   try {
-    await m.connect(uri, { autoIndex: false, serverSelectionTimeoutMS: 5000 });
+    await m.connect(uri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
     const db = m.connection.db!;
     const mapping = await db.collection('shinegold_identities').findOne({ provider, externalId });
     const user = mapping?.userId
