@@ -121,7 +121,7 @@ function psql(sql) {
  * default limit is 100 for the whole server. A bounded pool keeps two runs on one machine (a
  * test run and a bench, say) from starving each other; requests queue in the pool instead.
  */
-const PG_POOL = Number(process.env.SHINEGOLD_PG_POOL) || 20;
+const PG_POOL = Number(process.env.SHINEGOLD_PG_POOL) || 30;
 
 async function startDatabase({ quiet = false } = {}) {
   if (process.env.MONGO_URI) {
