@@ -51,6 +51,11 @@ interface CachedMapping {
   revokedBefore: number | null;
 }
 
+/** The refusal for a mapping the main site banned or disabled (lifecycle). */
+export function statusRefusal(status: IdentityDoc['status']): SsoRefusal {
+  return new SsoRefusal(status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
+}
+
 const DUPLICATE = 11000;
 const isDuplicate = (e: unknown) => (e as { code?: number })?.code === DUPLICATE || /E11000/.test(String((e as Error)?.message));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -173,7 +178,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
       if (row?.userId) return row;
       // A row nobody is creating a user for: the main site banned or deleted this person first
       // (lifecycle's placeholder), or lifted that again. Refuse, or take the row over.
-      if (row && row.status !== 'active') throw new SsoRefusal(row.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
+      if (row && row.status !== 'active') throw statusRefusal(row.status);
       if (row && !row.claim) {
         const taken = await Identity.findOneAndUpdate(
           { _id: row._id, userId: null, claim: null, status: 'active' },
@@ -234,14 +239,14 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
       }
     }
     if (mapping && mapping.status !== 'active') {
-      throw new SsoRefusal(mapping.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
+      throw statusRefusal(mapping.status);
     }
 
     if (!user) {
       const owner = randomBytes(12).toString('hex');
       const held = await acquire(identity, owner);
       if (held.userId) {
-        if (held.status !== 'active') throw new SsoRefusal(held.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
+        if (held.status !== 'active') throw statusRefusal(held.status);
         mapping = held;
         user = await methods.getUserById(String(held.userId), USER_FIELDS);
         if (!user) throw new SsoUnavailable('SG_DB_UNAVAILABLE', undefined, { reason: 'mapped user vanished' });
@@ -267,7 +272,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
         }
         // A ban or delete from the main site may have marked the row while we held the lease
         // (lifecycle marks a row it finds leased): the account stays linked, and stays out.
-        if (mapping.status !== 'active') throw new SsoRefusal(mapping.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
+        if (mapping.status !== 'active') throw statusRefusal(mapping.status);
       }
     }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ShinegoldConfig } from '../config/schema';
 import { isRefusal, RefusalCode, REFUSAL_CODES } from '../errors';
 import { Identity } from '../identity/map';
-import { Provisioner } from '../identity/provision';
+import { Provisioner, statusRefusal } from '../identity/provision';
 import { newUserFields, planSync } from '../identity/sync';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { LeanDocBuilder, leanDocBuilder } from './lean-docs';
@@ -277,7 +277,7 @@ async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promi
     if (f.mapping) {
       // A lease held by a login, or a mapped user deleted behind our back: provision.ts knows.
       if (!f.mapping.userId || !f.mappedUser) return { kind: 'perRow' };
-      if (f.mapping.status !== 'active') return { kind: 'done', result: conflict(f.mapping.status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED') };
+      if (f.mapping.status !== 'active') return { kind: 'done', result: conflict(statusRefusal(f.mapping.status).code) };
       const user = f.mappedUser;
       const emailTakenByOther = !!identity.email && identity.email !== user.email && !!f.emailUser && String(f.emailUser._id) !== String(user._id);
       const plan = planSync(user, f.mapping.extensions, identity, config, { emailTakenByOther });

@@ -70,8 +70,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
   const primary = (config.providers.find((p) => p.name === 'shinegold') ?? config.providers[0])?.name;
   // The provisioner of this process may cache active mappings (see provision.ts); other
   // replicas see the moved revocation stamp.
-  const forget = (provider: string, externalId: string) =>
-    (provisioner as { forget?: (p: string, e: string) => void }).forget?.(provider, externalId);
+  const forget = (provider: string, externalId: string) => provisioner.forget(provider, externalId);
 
   async function readMapping(provider: string, externalId: string) {
     return Mapping.findById(identityKey(provider, externalId)).lean<IdentityDoc>();
