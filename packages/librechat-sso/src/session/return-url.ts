@@ -65,6 +65,7 @@ export function wantedFromReferer(referer: unknown, chatOrigin: string): string 
   }
   if (u.origin !== new URL(chatOrigin).origin) return undefined;
   const wanted = u.pathname === '/login' || u.pathname.startsWith('/login/') ? u.searchParams.get('redirect_to') : `${u.pathname}${u.search}`;
-  if (!wanted || !wanted.startsWith('/') || wanted.startsWith('//') || wanted.includes('\\') || wanted.startsWith('/login')) return undefined;
-  return wanted;
+  if (!wanted || !wanted.startsWith('/') || wanted.startsWith('/login')) return undefined;
+  // Only a path that stays on the chat origin, by the same check as every return URL.
+  return safeReturnUrl(wanted, [], chatOrigin) ? wanted : undefined;
 }
