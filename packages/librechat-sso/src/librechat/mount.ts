@@ -86,6 +86,18 @@ export function loadMountConfig(opts: MountOptions = {}): ShinegoldConfig | unde
   return config;
 }
 
+/**
+ * The two patched route files (auth.js, oauth.js) load while LibreChat starts; inside LibreChat
+ * (no `env` given) the section is read and validated once, so its warnings are logged once.
+ */
+let processConfig: { path: string; config: ShinegoldConfig | undefined } | undefined;
+function mountConfig(opts: MountOptions): ShinegoldConfig | undefined {
+  if (opts.env) return loadMountConfig(opts);
+  const path = opts.path ?? configPath(process.env);
+  if (processConfig?.path !== path) processConfig = { path, config: loadMountConfig(opts) };
+  return processConfig.config;
+}
+
 function librechatLogger(): LoggerLike | undefined {
   try {
     return librechatDataSchemas().logger;
@@ -116,7 +128,7 @@ export function createSsoRouter(sso: ShinegoldSSO, env: Env = process.env): Rout
 export function shinegoldAuthRouter(opts: MountOptions = {}): Router {
   const express = require('express');
   const env = opts.env ?? process.env;
-  const config = loadMountConfig(opts);
+  const config = mountConfig(opts);
   const outer: Router = express.Router();
   if (!config) {
     librechatLogger()?.info?.('[shinegold-sso] no enabled shinegold: section; SSO routes not mounted.');
@@ -162,7 +174,7 @@ export function shinegoldAuthRouter(opts: MountOptions = {}): Router {
  */
 export function shinegoldOAuthRouter(opts: MountOptions = {}): Router {
   const express = require('express');
-  const config = loadMountConfig(opts);
+  const config = mountConfig(opts);
   if (!config) return express.Router();
   const logger = librechatLogger();
   return createOAuthEntryRouter(config, (where) => logger?.info?.(`[shinegold-sso] login entry ${where} -> main-site login`));
