@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Express, Request, Response } from 'express';
+import { decodeJwt } from 'jose';
+import { parseCookies } from '@shinegold/librechat-sso/librechat';
 import { createMainSiteKit, KitOptions, MainSiteUser } from '@shinegold/main-site-kit';
 
 export const DEMO_USERS: Record<string, Omit<MainSiteUser, 'sid'>> = {
@@ -46,12 +48,14 @@ export function createMainSite(opts: MainSiteOptions): Express {
       return undefined;
     }
   };
+  /** The main site's own session for this request: the sid in its cookie, looked up in `sessions`. */
   const current = (req: Request) => {
-    const m = new RegExp(`(?:^|;\\s*)${cookieName}=([^;]+)`).exec(req.headers.cookie ?? '');
-    if (!m) return undefined;
+    const token = parseCookies(req.headers.cookie).get(cookieName);
+    if (!token) return undefined;
     try {
-      const payload = JSON.parse(Buffer.from(m[1].split('.')[1], 'base64url').toString()) as { sid?: string };
-      return payload.sid ? sessions.get(payload.sid) && { sid: payload.sid, ...sessions.get(payload.sid)! } : undefined;
+      const { sid } = decodeJwt(token);
+      const session = typeof sid === 'string' ? sessions.get(sid) : undefined;
+      return session && { sid: sid as string, ...session };
     } catch {
       return undefined;
     }
