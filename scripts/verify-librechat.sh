@@ -199,13 +199,17 @@ json() { "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try
 
 RUN=$(date +%s)$$
 EMAIL="verify-$RUN@example.com"
-SG=$("$NODE" -e '
-  const jwt = require(require.resolve("jsonwebtoken", { paths: [process.argv[1], process.argv[2]] }));
-  const now = Math.floor(Date.now() / 1000);
-  process.stdout.write(jwt.sign({ iss: process.argv[3], aud: process.argv[4], sub: "verify-" + process.argv[5],
-    email: process.argv[6], email_verified: true, name: "Verify User", iat: now, exp: now + 600 },
-    process.env.SHINEGOLD_JWT_SECRET, { algorithm: "HS256" }));
-' "$LC_DIR/api" "$ROOT" "$ISS" "$AUD" "$RUN" "$EMAIL") || die "could not sign the test token"
+# sign <lifetime-seconds> <extra claims as JSON>: an HS256 token from the main site for the test
+# user (iss, aud, sub, iat, exp set here), as the main site signs its login, logout and lifecycle tokens.
+sign() {
+  "$NODE" -e '
+    const jwt = require(require.resolve("jsonwebtoken", { paths: [process.argv[1], process.argv[2]] }));
+    const now = Math.floor(Date.now() / 1000);
+    process.stdout.write(jwt.sign({ iss: process.argv[3], aud: process.argv[4], sub: process.argv[5], iat: now,
+      exp: now + Number(process.argv[6]), ...JSON.parse(process.argv[7]) }, process.env.SHINEGOLD_JWT_SECRET, { algorithm: "HS256" }));
+  ' "$LC_DIR/api" "$ROOT" "$ISS" "$AUD" "verify-$RUN" "$1" "$2"
+}
+SG=$(sign 600 "{\"email\":\"$EMAIL\",\"email_verified\":true,\"name\":\"Verify User\"}") || die "could not sign the test token"
 echo "test user: sub verify-$RUN, $EMAIL"
 
 curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SG" >"$T/a"
@@ -233,13 +237,8 @@ show "d. POST /api/auth/refresh (refreshToken only, no sg_session)" "$T/d"
 
 # e. main -> chat: back-channel logout; the access token from (a) is refused at once.
 sleep 1
-LT=$("$NODE" -e '
-  const jwt = require(require.resolve("jsonwebtoken", { paths: [process.argv[1], process.argv[2]] }));
-  const now = Math.floor(Date.now() / 1000);
-  process.stdout.write(jwt.sign({ iss: process.argv[3], aud: process.argv[4], sub: "verify-" + process.argv[5], iat: now, exp: now + 120,
-    jti: "verify-" + process.argv[5] + "-logout", events: { "http://schemas.openid.net/event/backchannel-logout": {} } },
-    process.env.SHINEGOLD_JWT_SECRET, { algorithm: "HS256" }));
-' "$LC_DIR/api" "$ROOT" "$ISS" "$AUD" "$RUN") || die "could not sign the logout token"
+LT=$(sign 120 "{\"jti\":\"verify-$RUN-logout\",\"events\":{\"http://schemas.openid.net/event/backchannel-logout\":{}}}") \
+  || die "could not sign the logout token"
 curl -s -i -X POST "$B/api/auth/sso/backchannel-logout" --data-urlencode "logout_token=$LT" >"$T/e"
 show "e. POST /api/auth/sso/backchannel-logout" "$T/e"
 [ "$(code "$T/e")" = 200 ] && tr -d '\r' < "$T/e" | grep -qi '^cache-control: no-store' && ok "back-channel logout 200, no-store" || bad "back-channel logout"
@@ -250,12 +249,7 @@ show "f. GET /api/user (access token issued before the logout)" "$T/f"
 [ "$(code "$T/f")" = 401 ] && ok "access token issued before the logout is refused at once" || bad "revocation"
 
 # f2. lifecycle sync: the main site bans the user -> 200 banned; the parent cookie no longer logs in.
-LC_TOKEN=$("$NODE" -e '
-  const jwt = require(require.resolve("jsonwebtoken", { paths: [process.argv[1], process.argv[2]] }));
-  const now = Math.floor(Date.now() / 1000);
-  process.stdout.write(jwt.sign({ iss: process.argv[3], aud: process.argv[4], sub: "verify-" + process.argv[5], iat: now, exp: now + 120,
-    jti: "verify-" + process.argv[5] + "-ban", event: "user.banned" }, process.env.SHINEGOLD_JWT_SECRET, { algorithm: "HS256" }));
-' "$LC_DIR/api" "$ROOT" "$ISS" "$AUD" "$RUN") || die "could not sign the lifecycle token"
+LC_TOKEN=$(sign 120 "{\"jti\":\"verify-$RUN-ban\",\"event\":\"user.banned\"}") || die "could not sign the lifecycle token"
 curl -s -i -X POST "$B/api/auth/sso/lifecycle" --data-urlencode "lifecycle_token=$LC_TOKEN" >"$T/f2"
 show "f2. POST /api/auth/sso/lifecycle (user.banned)" "$T/f2"
 curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SG" >"$T/f3"
