@@ -28,10 +28,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const num = (name, dflt) => {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
-};
+const lib = require('./bench/lib');
+
+const { num, nowSec, hr, ms, median, percentile, round, pad, lpad } = lib;
 const REQUESTS = num('BENCH_REQUESTS', 2000);
 const CONCURRENCY = num('BENCH_CONCURRENCY', 8);
 const ROUNDS = num('BENCH_ROUNDS', 3);
@@ -69,8 +68,7 @@ const { startDatabase, withDbName } = require('./lib/database.js');
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const { nowSec, hr, ms, median, percentile, round, pad, lpad } = require('./bench/lib');
-const runFixed = (count, concurrency, fn) => require('./bench/lib').runFixed(count, concurrency, fn, PHASE_TIMEOUT_MS);
+const runFixed = (count, concurrency, fn) => lib.runFixed(count, concurrency, fn, PHASE_TIMEOUT_MS);
 
 function shinegoldToken(sub, over = {}) {
   const t = nowSec();

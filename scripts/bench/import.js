@@ -31,12 +31,12 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..', '..');
-const num = (name, dflt) => {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
-};
+const lib = require('./lib');
+
+const { num } = lib;
 const SECRET = 'bench-import-secret-at-least-32-bytes-long!!';
-const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
+// Import figures are shown to one decimal unless asked otherwise.
+const round = (x, d = 1) => lib.round(x, d);
 
 /** Writes n users as JSONL, with backpressure. */
 async function writeUsers(file, n) {

@@ -69,4 +69,10 @@ const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 
 
-module.exports = { nowSec, hr, ms, median, percentile, runFixed, round, pad, lpad };
+/** A positive whole number from the environment (a benchmark knob), else the default. */
+const num = (name, dflt) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
+};
+
+module.exports = { nowSec, hr, ms, median, percentile, runFixed, round, pad, lpad, num };

@@ -15,6 +15,7 @@ const http = require('node:http');
 const crypto = require('node:crypto');
 const jwt = require('jsonwebtoken');
 const { round } = require('./lib');
+const { createVerifier } = require('../../packages/librechat-sso/dist/token/verify');
 
 const gc = () => (global.gc ? (global.gc(), global.gc()) : undefined);
 const heapMb = () => {
@@ -31,7 +32,7 @@ async function run({ dist, store, issuer, audience, secret, tokens, replays, log
   // verify: distinct subjects and jti, all valid.
   {
     const config = dist.loadConfig({ providers: [{ name: 'shinegold', issuer, audience }], session: SESSION }, { env: { SHINEGOLD_JWT_SECRET: secret } });
-    const verifier = require('../../packages/librechat-sso/dist/token/verify').createVerifier(config);
+    const verifier = createVerifier(config);
     log(`bench: memory, ${tokens} distinct tokens through the verifier...`);
     const before = heapMb();
     let ok = 0;
@@ -57,7 +58,7 @@ async function run({ dist, store, issuer, audience, secret, tokens, replays, log
         { providers: [{ name: 'shinegold', issuer, audience, insecureAllowHttpJwks: true }], session: SESSION },
         { env: { SHINEGOLD_JWKS_URI: `http://127.0.0.1:${server.address().port}/jwks.json` } },
       );
-      const verifier = require('../../packages/librechat-sso/dist/token/verify').createVerifier(config);
+      const verifier = createVerifier(config);
       const good = jwt.sign({ iss: issuer, aud: audience, sub: 'k', iat: now(), exp: now() + 600 }, privateKey, { algorithm: 'ES256', keyid: 'k1' });
       await verifier.verify(good);
       log(`bench: memory, ${tokens} unknown key ids against a JWKS...`);
