@@ -96,7 +96,18 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
       // Someone is creating the account right now: mark the row; their login then sees the status.
-      await Mapping.updateOne({ _id: identityKey(provider, externalId), status: { $ne: 'disabled' } }, { $set: { status } });
+      const row = await Mapping.findOneAndUpdate(
+        { _id: identityKey(provider, externalId), status: { $ne: 'disabled' } },
+        { $set: { status } },
+        { new: true },
+      ).lean<IdentityDoc>();
+      // If that login linked its user between our read and our mark, shut the user out as for
+      // any known user: the mark first, then the sessions (the bridge checks in the other order).
+      const user = await mappedUser(row);
+      if (user) {
+        forget(provider, externalId);
+        await endSessions(user, false);
+      }
     }
   }
 

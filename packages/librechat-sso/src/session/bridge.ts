@@ -3,7 +3,8 @@ import type { Authenticator } from '../authenticate';
 import type { AuditSink } from '../audit';
 import { errorFields } from '../audit';
 import { isRefusal } from '../errors';
-import type { Store } from '../store/models';
+import type { IdentityDoc, Store } from '../store/models';
+import { statusRefusal } from '../identity/provision';
 import { parseCookies } from '../token/extract';
 
 /**
@@ -97,6 +98,16 @@ export function createBridge(deps: { authenticator: Authenticator; store: Store;
       await endSession(refreshToken);
       const { session, refreshToken: newRefresh } = await methods.createSession(userId, { expiresIn: options.refreshTokenExpiryMs });
       const token = await methods.generateToken(auth.user, options.sessionExpiryMs);
+      // A ban or delete may have landed while this login ran. It marks the mapping, then ends
+      // the user's sessions; we made the session, then look at the mark: either the ban ended
+      // this session, or we see the mark and end it ourselves.
+      const mapping = await store.Identity.findById(auth.mapping._id).select('status').lean<{ status: IdentityDoc['status'] }>();
+      if (mapping && mapping.status !== 'active') {
+        await endSession(newRefresh);
+        const refusal = statusRefusal(mapping.status);
+        audit({ event: 'login.refused', outcome: 'failure', provider: auth.token.provider.name, externalId: auth.identity.externalId, userId, code: refusal.code });
+        return { kind: 'logout', code: refusal.code };
+      }
       audit({
         event: 'session.bridged',
         outcome: 'success',
