@@ -88,7 +88,17 @@ type Plan =
   | { kind: 'link'; userId: unknown; userSet: Record<string, unknown>; mapping: Partial<IdentityDoc>; changed: string[] }
   | { kind: 'create'; user: Record<string, unknown>; mapping: Partial<IdentityDoc> };
 
-/** Streams rows in batches; `onBatch` receives each batch's results once all its writes are done (the checkpoint). */
+/**
+ * Streams rows in batches; `onBatch` receives each batch's results, in file order, once all
+ * its writes are done (the checkpoint).
+ *
+ * Two batches are in flight at once: while one batch's mappings are written, the next one's
+ * rows are parsed and its users inserted (the database is otherwise idle between the two
+ * steps of a batch). Only the insert-first step overlaps, and only when the two batches share
+ * no identity and no email; anything that reads existing accounts (rows that already exist,
+ * rows sent to the per-row path, every row while reading first) waits until the batch before
+ * is written, so rows are still judged as if one by one in file order.
+ */
 export async function runBatchedImport(
   rows: AsyncIterable<Row>,
   deps: BatchDeps,
@@ -101,12 +111,25 @@ export async function runBatchedImport(
   const state: RunState = { insertFirst, usernames: insertFirst ? await knownUsernames(deps.store) : undefined };
   let n = 0;
   let batch: Row[] = [];
+  /** The batch in flight: its identities and emails, when its writes are done, when it is reported. */
+  let previous: { batch: PreparedBatch; written: Promise<unknown>; reported: Promise<void> } | undefined;
   const flush = async () => {
     if (batch.length === 0) return;
-    const results = await importBatch(batch, deps, state);
+    const prepared = prepareBatch(batch, deps);
     batch = [];
-    for (const r of results) counts[r.status]++;
-    await onBatch(results);
+    const before = previous;
+    const written = importPrepared(prepared, deps, state, before && { written: before.written, overlaps: overlapping(before.batch, prepared) });
+    const reported = (async () => {
+      const results = await written;
+      await before?.reported;
+      for (const r of results) counts[r.status]++;
+      await onBatch(results);
+    })();
+    // Awaited below (or by the next flush); this only keeps an early failure from counting as unhandled.
+    reported.catch(() => undefined);
+    previous = { batch: prepared, written, reported };
+    // At most two batches in flight: read on only once the one before this one is reported.
+    await before?.reported;
   };
   for await (const row of rows) {
     if (deps.skipLines?.has(row.line)) continue;
@@ -115,6 +138,7 @@ export async function runBatchedImport(
     if (batch.length >= size) await flush();
   }
   await flush();
+  await previous?.reported;
   return { counts, rows: n, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -140,13 +164,22 @@ async function knownUsernames(store: Store): Promise<Set<string>> {
   return names;
 }
 
-/** One batch: results for every row, in line order. */
-export async function importBatch(rows: Row[], deps: BatchDeps, state: RunState = { insertFirst: false }): Promise<ImportResult[]> {
+/** A batch parsed: rows already decided (invalid), rows to plan together, rows for the per-row path. */
+interface PreparedBatch {
+  results: Map<number, ImportResult>;
+  items: Item[];
+  later: Row[];
+  keys: Set<string>;
+  emails: Set<string>;
+}
+
+/** Parses a batch's rows into identities; a row repeating an identity or email of the batch waits for the per-row path. */
+function prepareBatch(rows: Row[], deps: BatchDeps): PreparedBatch {
   const results = new Map<number, ImportResult>();
   const later: Row[] = [];
-  let items: Item[] = [];
-  const seenKeys = new Set<string>();
-  const seenEmails = new Set<string>();
+  const items: Item[] = [];
+  const keys = new Set<string>();
+  const emails = new Set<string>();
   for (const row of rows) {
     if (row.error || !row.data) {
       results.set(row.line, { line: row.line, status: 'invalid', reason: `line ${row.line} ${row.error}` });
@@ -160,13 +193,45 @@ export async function importBatch(rows: Row[], deps: BatchDeps, state: RunState 
       continue;
     }
     const key = identityKey(identity.provider, identity.externalId);
-    if (seenKeys.has(key) || seenEmails.has(identity.email!)) later.push(row);
+    if (keys.has(key) || emails.has(identity.email!)) later.push(row);
     else {
-      seenKeys.add(key);
-      seenEmails.add(identity.email!);
+      keys.add(key);
+      emails.add(identity.email!);
       items.push({ row, identity, key });
     }
   }
+  return { results, items, later, keys, emails };
+}
+
+/** Whether a batch touches an identity or an email of the batch before it (then it waits for that one). */
+function overlapping(before: PreparedBatch, next: PreparedBatch): boolean {
+  for (const k of next.keys) if (before.keys.has(k)) return true;
+  for (const e of next.emails) if (before.emails.has(e)) return true;
+  // Rows of the per-row path are parsed only later: be safe and wait.
+  return next.later.length > 0 || before.later.length > 0;
+}
+
+/** One batch: results for every row, in line order. */
+export async function importBatch(rows: Row[], deps: BatchDeps, state: RunState = { insertFirst: false }): Promise<ImportResult[]> {
+  return importPrepared(prepareBatch(rows, deps), deps, state);
+}
+
+/**
+ * Writes a prepared batch. With `after` (the batch before it, still being written), only the
+ * insert-first step may run alongside it; everything that reads existing accounts waits.
+ */
+async function importPrepared(
+  prepared: PreparedBatch,
+  deps: BatchDeps,
+  state: RunState,
+  after?: { written: Promise<unknown>; overlaps: boolean },
+): Promise<ImportResult[]> {
+  const { results, later } = prepared;
+  let { items } = prepared;
+  const settled = async () => {
+    if (after) await after.written.catch(() => undefined);
+  };
+  if (after && (after.overlaps || !state.insertFirst)) await settled();
 
   let plans: Map<Item, Plan> = new Map();
   try {
@@ -177,6 +242,7 @@ export async function importBatch(rows: Row[], deps: BatchDeps, state: RunState 
       if (rest.length > items.length / 2) state.insertFirst = false;
       items = rest;
     }
+    if (items.length) await settled();
     plans = await planBatch(items, deps, state);
     if (!deps.dryRun) await writeBatch(plans, deps);
     for (const [item, plan] of plans) {
@@ -189,6 +255,7 @@ export async function importBatch(rows: Row[], deps: BatchDeps, state: RunState 
     for (const item of items) if (!results.has(item.row.line)) later.push(item.row);
   }
 
+  if (later.length) await settled();
   later.sort((a, b) => a.line - b.line);
   for (const row of later) results.set(row.line, await importRow(row, { ...deps }));
   return [...results.values()].sort((a, b) => a.line - b.line);

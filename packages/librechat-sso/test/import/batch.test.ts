@@ -156,6 +156,40 @@ describe.each([
     }
   });
 
+  it('judges rows as one by one while two batches are in flight, and reports batches in file order', async () => {
+    const t = `pipe-${insertFirst}`;
+    const row = (i: number, over: Record<string, unknown> = {}) => ({ id: `${t}-${i}`, email: `${t}-${i}@example.com`, email_verified: true, name: `Pipe ${i}`, ...over });
+    const rows = [
+      row(1),
+      row(2),
+      row(3),
+      row(4, { email: `${t}-3@example.com` }), // same batch as line 3: an account linked to another id
+      row(5, { email: `${t}-2@example.com` }), // an email the batch before the one before created
+      row(6),
+      row(7, { id: `${t}-6`, email: `${t}-6@example.com`, name: 'Pipe Six Renamed' }), // the batch in flight's identity
+      row(8),
+      row(9),
+      row(10),
+    ];
+    const provisioner = createProvisioner(db.store, config);
+    const batches: ImportResult[][] = [];
+    await runBatchedImport(
+      stream(rows),
+      { config, store: db.store, provisioner, dryRun: false, batchSize: 2, insertFirst },
+      (r) => {
+        batches.push(r);
+      },
+    );
+    expect(batches.map((b) => b.map((r) => r.line))).toEqual([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]);
+    expect(batches.flat().map((r) => r.status)).toEqual(['created', 'created', 'created', 'conflict', 'conflict', 'created', 'updated', 'created', 'created', 'created']);
+    expect(batches[1][1].reason).toMatch(/SG_ACCOUNT_LINKED_ELSEWHERE/);
+    expect(batches[2][0].reason).toMatch(/SG_ACCOUNT_LINKED_ELSEWHERE/);
+    const users = await db.store.User.find({ email: { $regex: `^${t}-` } }).lean<any[]>();
+    expect(users.map((u) => u.email).sort()).toEqual([1, 2, 3, 6, 8, 9, 10].map((i) => `${t}-${i}@example.com`).sort());
+    expect(users.find((u) => u.shinegoldUserId === `${t}-6`).name).toBe('Pipe Six Renamed');
+    expect(await db.store.Identity.countDocuments({ externalId: { $regex: `^${t}-` } })).toBe(7);
+  });
+
   it("never moves a mapped user onto an email another account holds", async () => {
     const before = await db.store.User.findOne({ shinegoldUserId: 'b-1' }).lean<any>();
     const { byLine } = await run(db, [{ id: 'b-1', email: 'linkme@example.com', name: 'One Again', email_verified: true, roles: ['vip'], vip_level: 2 }], { insertFirst });
