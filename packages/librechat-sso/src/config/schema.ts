@@ -113,7 +113,11 @@ export interface ShinegoldConfig {
   readonly sync: SyncConfig;
   readonly extensions: Readonly<Record<string, ExtensionField>>;
   readonly session: SessionConfig;
-  readonly lifecycle: { readonly onDelete: DeletePolicy };
+  /**
+   * `onDelete`: what `user.deleted` does. `deleteTransactions`: with `delete`, also remove the
+   * user's token-usage history (kept by default, as LibreChat's own delete-user script keeps it).
+   */
+  readonly lifecycle: { readonly onDelete: DeletePolicy; readonly deleteTransactions: boolean };
   readonly breakGlass: BreakGlassConfig;
 }
 

@@ -495,8 +495,14 @@ export function validateConfig(raw: unknown, opts: ValidateOptions = {}): Valida
   });
 
   const rlc = isObj(raw.lifecycle) ? raw.lifecycle : {};
-  c.unknownKeys('shinegold.lifecycle', rlc, ['onDelete']);
-  const lifecycle = Object.freeze({ onDelete: c.oneOf('shinegold.lifecycle.onDelete', rlc.onDelete, DELETE_POLICIES, 'disable') });
+  c.unknownKeys('shinegold.lifecycle', rlc, ['onDelete', 'deleteTransactions']);
+  const lifecycle = Object.freeze({
+    onDelete: c.oneOf('shinegold.lifecycle.onDelete', rlc.onDelete, DELETE_POLICIES, 'disable'),
+    deleteTransactions: c.bool('shinegold.lifecycle.deleteTransactions', rlc.deleteTransactions, false),
+  });
+  if (lifecycle.deleteTransactions && lifecycle.onDelete !== 'delete') {
+    c.warnings.push(`shinegold.lifecycle.deleteTransactions has no effect unless onDelete is "delete" (it is "${lifecycle.onDelete}").`);
+  }
 
   const breakGlass = validateBreakGlass(c, raw.breakGlass, enforce);
 

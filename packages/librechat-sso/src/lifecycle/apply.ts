@@ -5,6 +5,7 @@ import { Identity, mapIdentity } from '../identity/map';
 import type { Provisioner } from '../identity/provision';
 import { planSync } from '../identity/sync';
 import { IdentityDoc, identityKey, Store } from '../store/models';
+import { eraseUserData } from './erase';
 import type { LifecycleCall } from './verify';
 
 /**
@@ -46,6 +47,8 @@ export interface LifecycleOutcome {
   note?: string;
   /** The LibreChat role changes (or would). */
   role?: { from: string | undefined; to: string };
+  /** `delete` policy: the user's documents removed (or that would be), by LibreChat model. */
+  data?: Record<string, number>;
 }
 
 const USER_FIELDS = '-password -__v -totpSecret -backupCodes';
@@ -225,9 +228,15 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     }
     const userId = String(user._id);
     if (policy === 'delete') {
-      const sessions = await endSessions(user, dry);
+      // Disabled first (logins refused from here on) but still pointing at the user, so a call
+      // that fails half-way is finished by the main site's retry; the user document goes last.
       if (!dry) {
+        await Mapping.updateOne({ _id: mapping!._id }, { $set: { status: 'disabled' } });
         forget(provider.name, call.sub);
+      }
+      const sessions = await endSessions(user, dry);
+      const data = await eraseUserData(store.mongoose, user, { transactions: config.lifecycle.deleteTransactions, dryRun: dry });
+      if (!dry) {
         await methods.deleteUserById(userId);
         // The mapping no longer points at a user; what stays is a tombstone (see above).
         await Mapping.updateOne(
@@ -235,7 +244,10 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
           { $set: { status: 'disabled', userId: null, claim: null, claimsSnapshot: null, extensions: null, sessionId: null } },
         );
       }
-      return { result: 'deleted', changed: true, sessions, userId };
+      const note = data.filesInStorage
+        ? `${data.filesInStorage} file record(s) ${dry ? 'would be' : 'were'} removed; the files' contents stay in LibreChat's file storage (uploads, S3, ...) for the operator to clean`
+        : undefined;
+      return { result: 'deleted', changed: true, sessions, userId, data: data.removed, ...(note ? { note } : {}) };
     }
     // anonymize
     const anon = anonymousFields(userId);

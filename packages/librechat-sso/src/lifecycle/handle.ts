@@ -75,6 +75,7 @@ export function createLifecycle(deps: {
           dryRun: call.dryRun || undefined,
           fields: outcome.fields?.length ? outcome.fields : undefined,
           sessions: outcome.sessions || undefined,
+          data: outcome.data && Object.keys(outcome.data).length ? outcome.data : undefined,
           policy: call.event === 'user.deleted' ? config.lifecycle.onDelete : undefined,
         },
       });
@@ -88,6 +89,7 @@ export function createLifecycle(deps: {
           ...(call.dryRun ? { dryRun: true } : {}),
           ...(outcome.fields?.length ? { fields: outcome.fields } : {}),
           ...(outcome.sessions !== undefined ? { sessions: outcome.sessions } : {}),
+          ...(outcome.data ? { data: outcome.data } : {}),
           ...(outcome.note ? { note: outcome.note } : {}),
         },
         metric: { event: call.event, outcome: call.dryRun ? 'dry_run' : outcome.changed ? 'changed' : 'unchanged' },

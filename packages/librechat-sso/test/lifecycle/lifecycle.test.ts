@@ -201,6 +201,54 @@ it('user.deleted with onDelete delete: the user removed through data-schemas, a 
   expect((await send('delete', 'lc-del', 'user.deleted')).body).toMatchObject({ result: 'unchanged', changed: false });
 });
 
+it("user.deleted with onDelete delete also removes what LibreChat's delete-user script removes, and nothing of anyone else", async () => {
+  const { base } = await chat('delete');
+  const a = await login(base, 'lc-erase');
+  const b = await login(base, 'lc-keep');
+  if (a.refused || b.refused) throw new Error('login failed');
+  const M = db.mongoose.models;
+  const { ObjectId } = db.mongoose.Types;
+  const group = await M.Group.create({ name: 'team', source: 'local', memberIds: [a.userId, b.userId] });
+  // One document of each kind for each of the two users, as LibreChat would write them.
+  const seed = async (uid: string, tag: string) => {
+    await M.Conversation.create({ conversationId: `c-${tag}`, endpoint: 'openAI', user: uid, title: 'hello' });
+    await M.Message.create({ messageId: `m-${tag}`, conversationId: `c-${tag}`, user: uid, isCreatedByUser: true, text: 'my secret' });
+    await M.File.create({ user: uid, file_id: `f-${tag}`, bytes: 1, filename: 'a.txt', filepath: `/uploads/${uid}/a.txt`, object: 'file', type: 'text/plain', usage: 0 });
+    await M.Preset.create({ presetId: `p-${tag}`, endpoint: 'openAI', user: uid });
+    await M.Key.create({ userId: uid, name: 'openAI', value: 'encrypted' });
+    await M.Balance.create({ user: uid, tokenCredits: 100 });
+    await M.Transaction.create({ user: uid, tokenType: 'prompt', rawAmount: -10 });
+    await M.AclEntry.create({ principalType: 'user', principalId: new ObjectId(uid), principalModel: 'User', resourceType: 'agent', resourceId: new ObjectId(), permBits: 1 });
+  };
+  await seed(a.userId, 'a');
+  await seed(b.userId, 'b');
+  const kinds = ['Conversation', 'Message', 'File', 'Preset', 'Key', 'Balance', 'AclEntry'];
+  const owned = (name: string, uid: string) =>
+    M[name].countDocuments(name === 'Key' ? { userId: uid } : name === 'AclEntry' ? { principalId: new ObjectId(uid) } : { user: uid });
+  const expected = Object.fromEntries(kinds.map((k) => [k, 1]));
+
+  const dry = await send('delete', 'lc-erase', 'user.deleted', { dry_run: true });
+  expect(dry.body).toMatchObject({ result: 'deleted', dryRun: true, sessions: 1, data: expected });
+  expect(dry.body.note).toMatch(/1 file record\(s\) would be removed; the files' contents stay in LibreChat's file storage/);
+  for (const k of kinds) expect(await owned(k, a.userId)).toBe(1);
+
+  const r = await send('delete', 'lc-erase', 'user.deleted');
+  expect(r.body).toMatchObject({ result: 'deleted', changed: true, sessions: 1, data: expected });
+  for (const k of kinds) {
+    expect(await owned(k, a.userId)).toBe(0);
+    expect(await owned(k, b.userId)).toBe(1);
+  }
+  // Token-usage history stays unless lifecycle.deleteTransactions (as the script asks first).
+  expect(await M.Transaction.countDocuments({ user: a.userId })).toBe(1);
+  expect((await M.Group.findById(group._id).lean<any>()).memberIds.map(String)).toEqual([b.userId]);
+  expect(await db.store.User.countDocuments({ _id: a.userId })).toBe(0);
+  expect(await db.store.User.countDocuments({ _id: b.userId })).toBe(1);
+  const audit = events.filter((e) => e.event === 'lifecycle.applied' && e.externalId === 'lc-erase' && !e.detail?.dryRun).pop();
+  expect(audit?.detail).toMatchObject({ result: 'deleted', policy: 'delete', data: expected });
+  expect(JSON.stringify(audit)).not.toMatch(/my secret/);
+  expect((await send('delete', 'lc-erase', 'user.deleted')).body).toMatchObject({ result: 'unchanged', changed: false });
+});
+
 it('user.deleted with onDelete anonymize: identifying fields replaced, sessions gone, mapping kept as disabled', async () => {
   const { base } = await chat('anonymize');
   const a = await login(base, 'lc-anon', { name: 'Real Name', picture: 'https://cdn.example.com/me.png', vip_level: 2 });
