@@ -21,8 +21,8 @@ const path = require('node:path');
 const FERRET_VERSION = 'v1.24.2';
 const FERRET_MODULE = 'github.com/FerretDB/FerretDB';
 // Our patches to FerretDB, applied before building; the suffix names the patch set in the cache.
-const FERRET_PATCHES = ['findandmodify-fields.patch', 'ttl-as-plain-index.patch'];
-const FERRET_BUILD = `${FERRET_VERSION}-sg2`;
+const FERRET_PATCHES = ['findandmodify-fields.patch', 'ttl-as-plain-index.patch', 'update-release-query.patch'];
+const FERRET_BUILD = `${FERRET_VERSION}-sg3`;
 
 function cacheDir() {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -58,7 +58,11 @@ function ensureFerretDB() {
     fs.writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${FERRET_VERSION}\n`);
     // findAndModify with `fields` (a projection) is "not implemented" in FerretDB 1.24, and
     // data-schemas' updateUser sends one (mongoose adds it for select:false paths). MongoDB
-    // supports it; the patch makes the test server do the same.
+    // supports it; the patch makes the test server do the same. update-release-query: an update
+    // or findAndModify held its query's PostgreSQL connection while writing on a second one, so
+    // as many concurrent updates as pool connections (or one update command with that many
+    // statements) deadlocked the server for good (seen in tests: 30 idle connections, every
+    // request waiting on the pool).
     for (const patch of FERRET_PATCHES) {
       execFileSync("patch", ["-p1", "-i", path.join(__dirname, "..", "ferretdb", patch)], { cwd: src, stdio: ["ignore", "ignore", "inherit"] });
     }

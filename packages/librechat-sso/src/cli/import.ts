@@ -60,7 +60,7 @@ export async function importCommand(
   if (format !== 'csv' && format !== 'jsonl') return misuse('--format must be jsonl or csv');
   const batchSize = int('--batch-size', 500);
   const concurrency = int('--concurrency', 8);
-  const updateChunk = int('--update-chunk', 20);
+  const updateChunk = int('--update-chunk', 500);
   if ([batchSize, concurrency, updateChunk].some(Number.isNaN)) return misuse('--batch-size, --concurrency and --update-chunk take a positive whole number');
   const report = opt('--report');
   if (flags.has('--resume') && !report) return misuse('--resume needs --report (the report is the checkpoint)');

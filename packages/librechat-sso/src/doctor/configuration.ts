@@ -2,6 +2,7 @@ import { readSection } from '../config/load';
 import type { ShinegoldConfig } from '../config/schema';
 import { validateConfig } from '../config/validate';
 import { ConfigError } from '../errors';
+import { breakGlassProblems } from '../librechat/break-glass';
 import { loginEntryProblems } from '../librechat/oauth-entry';
 import { fail, Finding, ok, warn } from './finding';
 
@@ -39,5 +40,6 @@ export function checkConfiguration(path: string, env: Record<string, string | un
   const inContainer = 'Set it where LibreChat runs (docker-compose.override.yml sets the OPENID_* ones); if LibreChat has it, run the doctor with the same environment (docker compose exec api npx shinegold-sso doctor).';
   if (!env.JWT_REFRESH_SECRET) findings.push(fail('config.librechat-env', 'JWT_REFRESH_SECRET is not set: the session bridge signs LibreChat refresh tokens with it.', inContainer));
   if (r.config.enforce) findings.push(...loginEntryProblems(env).map((p) => fail('config.login-entry', p, inContainer)));
+  findings.push(...breakGlassProblems(r.config.breakGlass, env).map((p) => fail('config.break-glass', p, inContainer)));
   return { findings, config: r.config };
 }

@@ -43,10 +43,7 @@ export interface BatchDeps {
   dryRun: boolean;
   /** Rows per batch (default 500: the same speed as 1000 on FerretDB, and a smaller heap). */
   batchSize?: number;
-  /**
-   * Updates per bulkWrite call (default 20). FerretDB 1.24 stalls for good on one update command
-   * with 50 or more statements; MongoDB takes thousands, so raise it there.
-   */
+  /** Updates per bulkWrite call (default 500: a whole batch; MongoDB takes up to 100,000). */
   updateChunk?: number;
   skipLines?: Set<number>;
   /**
@@ -454,7 +451,7 @@ async function insertFirst(items: Item[], deps: BatchDeps, state: RunState): Pro
 /** Writes a planned batch: users first, mappings last (see the race note at the top). */
 async function writeBatch(plans: Map<Item, Plan>, deps: BatchDeps): Promise<void> {
   const { User, Identity } = deps.store;
-  const chunk = Math.max(1, deps.updateChunk ?? 20);
+  const chunk = Math.max(1, deps.updateChunk ?? 500);
   const lanes = Math.max(1, deps.insertLanes ?? 4);
   const entries = [...plans.entries()];
   const of = <K extends Plan['kind']>(k: K) => entries.filter(([, p]) => p.kind === k) as Array<[Item, Extract<Plan, { kind: K }>]>;

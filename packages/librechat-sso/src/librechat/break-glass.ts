@@ -19,6 +19,22 @@ import type { ShinegoldSSO } from '../index';
  *   `breakglass.used` with LibreChat's answer status once it is sent.
  * A refusal answers the same 403 whatever the reason, so the path reveals no account.
  */
+/**
+ * What makes break-glass impossible in this LibreChat, in sentences (listed at start with the
+ * other problems). With LDAP login on (LDAP_URL and LDAP_USER_SEARCH_BASE, as LibreChat v0.8.7's
+ * routes/auth.js decides), LibreChat's /login checks the password against the directory and
+ * never against the local account, so a listed local admin could not come in when it matters.
+ */
+export function breakGlassProblems(breakGlass: { enabled: boolean }, env: Record<string, string | undefined>): string[] {
+  if (!breakGlass.enabled) return [];
+  if (env.LDAP_URL?.trim() && env.LDAP_USER_SEARCH_BASE?.trim()) {
+    return [
+      "shinegold.breakGlass.enabled is true but LibreChat's LDAP login is on (LDAP_URL and LDAP_USER_SEARCH_BASE are set): LibreChat's /login then checks passwords against LDAP, never a local account, so break-glass could not let a local admin in. Turn one of them off.",
+    ];
+  }
+  return [];
+}
+
 const HANDED_OVER = Symbol.for('shinegold-sso.breakGlass');
 
 /** True for a request break-glass handed to LibreChat's /login (the closed /login lets it pass). */

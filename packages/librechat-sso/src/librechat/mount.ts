@@ -34,6 +34,7 @@ import { createBackchannelRouter } from './backchannel';
 import { createLifecycleRouter } from './lifecycle';
 import { createMetricsRouter } from './metrics';
 import { guardLibreChatJwt } from '../session/revocation';
+import { breakGlassProblems } from './break-glass';
 import { createOAuthEntryRouter, loginEntryProblems } from './oauth-entry';
 
 type Env = Record<string, string | undefined>;
@@ -81,6 +82,7 @@ export function loadMountConfig(opts: MountOptions = {}): ShinegoldConfig | unde
   }
   // Enforced SSO needs the SPA's login page to leave for the main site (oauth-entry.ts).
   if (config?.enabled && config.enforce) problems.push(...loginEntryProblems(env));
+  if (config?.enabled) problems.push(...breakGlassProblems(config.breakGlass, env));
   if (problems.length) throw new ConfigError(problems);
   if (config && !config.enabled) return undefined;
   return config;

@@ -4,7 +4,11 @@ import express from 'express';
 import * as dataSchemas from '@librechat/data-schemas';
 import { createShinegoldSSO, validateConfig } from '../../src';
 import type { AuditEvent } from '../../src/audit';
-import { createAuthRouter } from '../../src/librechat';
+import { breakGlassProblems } from '../../src/librechat/break-glass';
+import { createAuthRouter, loadMountConfig } from '../../src/librechat';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { openTestDb, TestDb } from '../../../../test/helpers/db';
 import { AUDIENCE, ISSUER, SECRET, config } from '../../../../test/helpers/tokens';
 
@@ -167,4 +171,28 @@ it('lists every break-glass configuration problem in sentences', () => {
   expect(off.warnings).toEqual([expect.stringMatching(/no effect while shinegold.enforce is false/)]);
   const dflt = validateConfig(base, { env });
   expect(dflt.ok && dflt.config.breakGlass.enabled).toBe(false);
+});
+
+it("refuses to start break-glass where LibreChat's /login checks LDAP, not the local password", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sg-bg-ldap-'));
+  const file = path.join(dir, 'librechat.yaml');
+  writeFileSync(
+    file,
+    [
+      'version: 1.2.1',
+      'shinegold:',
+      '  enforce: false',
+      '  providers:',
+      '    - { name: shinegold, issuer: "https://shinegold.test", audience: chat.shinegold.test }',
+      '  session: { chatOrigin: "http://chat.shinegold.test", loginUrl: "http://shinegold.test/login", logoutUrl: "http://shinegold.test/logout" }',
+      '  breakGlass: { enabled: true, users: [ops@example.com] }',
+    ].join('\n'),
+  );
+  const env = { SHINEGOLD_JWT_SECRET: 's'.repeat(40), JWT_REFRESH_SECRET: 'r'.repeat(40) };
+  const ldap = { LDAP_URL: 'ldap://directory.example.com', LDAP_USER_SEARCH_BASE: 'ou=people,dc=example,dc=com' };
+  expect(breakGlassProblems({ enabled: true }, ldap)).toEqual([expect.stringMatching(/LDAP login is on .* Turn one of them off/)]);
+  expect(breakGlassProblems({ enabled: false }, ldap)).toEqual([]);
+  expect(breakGlassProblems({ enabled: true }, { LDAP_URL: 'ldap://directory.example.com' })).toEqual([]);
+  expect(() => loadMountConfig({ path: file, env: { ...env, ...ldap } })).toThrow(/checks passwords against LDAP/);
+  expect(loadMountConfig({ path: file, env })?.breakGlass.enabled).toBe(true);
 });
