@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parse as parseHost } from 'tldts';
 import type { ShinegoldConfig } from '../config/schema';
 import { fail, Finding, isLocalHost, ok, warn } from './finding';
 
@@ -18,8 +19,8 @@ export function domainCovers(domain: string, host: string): boolean {
 
 /**
  * The longest common parent of two host names, in labels (`a.shinegold.com`, `shinegold.com`
- * -> `shinegold.com`). Without the Public Suffix List this cannot tell `shinegold.com` from a
- * public suffix such as `co.uk`; the cookie domain, when given, is the stronger check.
+ * -> `shinegold.com`). Used only to suggest a Domain; whether two hosts are one site is
+ * `registrableDomain`'s answer.
  */
 export function sharedParent(a: string, b: string): string {
   const x = a.toLowerCase().split('.').reverse();
@@ -28,6 +29,25 @@ export function sharedParent(a: string, b: string): string {
   for (let i = 0; i < Math.min(x.length, y.length) && x[i] === y[i]; i++) common.push(x[i]);
   return common.reverse().join('.');
 }
+
+/**
+ * The registrable domain ("site", eTLD+1) of a host by the Public Suffix List, its private
+ * section included as browsers include it (`a.github.io` and `b.github.io` are two sites):
+ * `chat.shinegold.co.uk` -> `shinegold.co.uk`. Undefined for an IP address or a bare suffix.
+ */
+export function registrableDomain(host: string): string | undefined {
+  const r = parseHost(host, { allowPrivateDomains: true });
+  return r.isIp ? undefined : (r.domain ?? undefined);
+}
+
+/** Two hosts under one registrable domain (an IP address or a bare suffix is nobody's site). */
+const sameSite = (a: string, b: string) => {
+  const site = registrableDomain(a);
+  return site !== undefined && site === registrableDomain(b);
+};
+
+/** Whether browsers refuse a cookie Domain because it is a public suffix (`com`, `co.uk`, `github.io`). */
+const isPublicSuffix = (d: string) => parseHost(d, { allowPrivateDomains: true }).publicSuffix === d;
 
 const VALID_HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/;
 /** An allowlist entry as `URL.host` spells it: a host name or a bracketed IPv6 address, with an optional port. */
@@ -56,8 +76,10 @@ export function checkCookie({ config, cookieDomain, env = process.env }: CookieC
     );
   } else if (!VALID_HOST.test(d) || d.includes(':')) {
     out.push(fail('cookie.domain', `The cookie domain ${JSON.stringify(cookieDomain)} is not a host name.`, 'Give the bare parent domain, e.g. .shinegold.com (no scheme, port, path or wildcard).'));
-  } else if (!d.includes('.') && d !== 'localhost') {
-    out.push(fail('cookie.domain', `The cookie domain .${d} is a top-level domain; browsers refuse such cookies.`, `Set the cookie on the main site's own parent domain, e.g. .${sharedParent(chatHost, loginHost) || 'shinegold.com'}.`));
+  } else if (d !== 'localhost' && isPublicSuffix(d)) {
+    const kind = d.includes('.') ? 'a public suffix (like co.uk: many unrelated sites share it)' : 'a top-level domain';
+    const suggestion = registrableDomain(loginHost) ?? (sharedParent(chatHost, loginHost) || 'shinegold.com');
+    out.push(fail('cookie.domain', `The cookie domain .${d} is ${kind}; browsers refuse such cookies.`, `Set the cookie on the main site's own parent domain, e.g. .${suggestion}.`));
   } else if (isIP(chatHost)) {
     out.push(fail('cookie.domain', `Chat is reached by IP address ${chatHost}; a cookie with a Domain attribute is never sent to an IP address.`, 'Serve chat under a host name below the main site\'s domain (e.g. chat.shinegold.com) and set session.chatOrigin to it.'));
   } else if (!domainCovers(d, chatHost)) {
@@ -95,10 +117,11 @@ export function checkCookie({ config, cookieDomain, env = process.env }: CookieC
     out.push(warn('cookie.scheme', `The main-site login (${login.origin}) and chat (${chat.origin}) use different schemes; browsers treat them as different sites for SameSite.`, 'Serve both over https.'));
   }
 
-  // SameSite=Lax: one site means one registrable domain.
-  const parent = d && domainCovers(d, chatHost) && domainCovers(d, loginHost) ? d : sharedParent(chatHost, loginHost);
-  if (loginHost === chatHost || parent.includes('.') || (parent === 'localhost' && isLocalHost(chatHost))) {
-    out.push(ok('cookie.samesite', `The main site (${loginHost}) and chat (${chatHost}) are one site (${parent || chatHost}), so a SameSite=Lax cookie is sent to chat.`));
+  // SameSite=Lax: one site means one registrable domain (Public Suffix List).
+  const parent = sharedParent(chatHost, loginHost);
+  const site = registrableDomain(chatHost);
+  if (loginHost === chatHost || sameSite(chatHost, loginHost) || (parent === 'localhost' && isLocalHost(chatHost))) {
+    out.push(ok('cookie.samesite', `The main site (${loginHost}) and chat (${chatHost}) are one site (${site ?? (parent || chatHost)}), so a SameSite=Lax cookie is sent to chat.`));
   } else {
     out.push(
       fail('cookie.samesite', `The main site (${loginHost}) and chat (${chatHost}) are different sites: the main site cannot set a cookie chat receives, and SameSite=Lax withholds it from cross-site requests.`,
@@ -115,7 +138,7 @@ export function checkCookie({ config, cookieDomain, env = process.env }: CookieC
   if (!hosts.includes(chat.host.toLowerCase())) {
     out.push(warn('cookie.return-hosts', `session.allowedReturnHosts (${hosts.join(', ') || 'empty'}) does not include the chat host ${chat.host}: absolute return URLs to chat are refused.`, `Add ${chat.host} to session.allowedReturnHosts (or leave the option out: it defaults to the chat host).`));
   }
-  const outside = hosts.filter((h) => isHostEntry(h) && h !== chat.host.toLowerCase() && (d ? !domainCovers(d, h.replace(/:\d+$/, '')) : !sharedParent(h.replace(/:\d+$/, ''), chatHost).includes('.')));
+  const outside = hosts.filter((h) => isHostEntry(h) && h !== chat.host.toLowerCase() && (d ? !domainCovers(d, h.replace(/:\d+$/, '')) : !sameSite(h.replace(/:\d+$/, ''), chatHost)));
   if (outside.length) {
     out.push(warn('cookie.return-hosts', `session.allowedReturnHosts lets the login send the browser to ${outside.join(', ')}, which ${d ? `Domain=.${d} does not cover` : 'is another site than chat'}.`, 'Keep only hosts that receive the main-site cookie, so the allowlist cannot serve as an open redirect.'));
   }

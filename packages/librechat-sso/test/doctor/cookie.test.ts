@@ -50,6 +50,18 @@ describe('doctor: cookie', () => {
     expect(find(f, 'cookie.samesite')[0]).toMatchObject({ status: 'fail', fix: expect.stringMatching(/subdomain of the main site/) });
   });
 
+  it('knows public suffixes: hosts under co.uk or github.io are different sites, and such a Domain is refused', () => {
+    const uk = site({ chatOrigin: 'https://chat.shinegold.co.uk', loginUrl: 'https://shinegold.co.uk/login', logoutUrl: 'https://shinegold.co.uk/logout' });
+    expect(find(checkCookie({ config: uk, cookieDomain: '.shinegold.co.uk' }), 'cookie.samesite')[0]).toMatchObject({ status: 'ok', message: expect.stringMatching(/one site \(shinegold\.co\.uk\)/) });
+    const [suffix] = find(checkCookie({ config: uk, cookieDomain: '.co.uk' }), 'cookie.domain');
+    expect(suffix).toMatchObject({ status: 'fail', message: expect.stringMatching(/\.co\.uk is a public suffix/), fix: expect.stringMatching(/\.shinegold\.co\.uk/) });
+    // Two unrelated sites that share only a public suffix.
+    const apart = site({ chatOrigin: 'https://chat.example.co.uk', loginUrl: 'https://shinegold.co.uk/login', logoutUrl: 'https://shinegold.co.uk/logout' });
+    expect(find(checkCookie({ config: apart }), 'cookie.samesite')[0].status).toBe('fail');
+    const pages = site({ chatOrigin: 'https://chat.github.io', loginUrl: 'https://shinegold.github.io/login', logoutUrl: 'https://shinegold.github.io/logout' });
+    expect(find(checkCookie({ config: pages }), 'cookie.samesite')[0].status).toBe('fail');
+  });
+
   it('fails a __Host- cookie, which can never carry a Domain', () => {
     const f = checkCookie({ config: site({}, { cookieName: '__Host-sg' }), cookieDomain: '.shinegold.com' });
     expect(find(f, 'cookie.name')[0]).toMatchObject({ status: 'fail', message: expect.stringMatching(/forbids a Domain attribute/) });
