@@ -16,7 +16,8 @@
 #     issuer/audience are test values, a random SHINEGOLD_JWT_SECRET and DOMAIN_CLIENT;
 #  5. starts the main-site stand-in (scripts/main-site.js) on $SSO_DOMAIN, LibreChat answering as
 #     chat.$SSO_DOMAIN; signs an HS256 main-site token and checks (a-d below; e-f: back-channel
-#     logout, then the earlier access token is refused; g-h: the login entry; i: the browser walk
+#     logout, then the earlier access token is refused; f2: lifecycle ban; k: lifecycle delete
+#     with its data; j: break-glass; g-h: the login entry; i: the browser walk
 #     of scripts/lib/browser-walk.js in Debian's Chromium against LibreChat's real SPA):
 #     a. POST /api/auth/refresh with sg_session        -> 200 {token,user} + refreshToken/token_provider cookies
 #     b. GET /api/user with the bridged bearer token    -> 200, the user (LibreChat's own requireJwtAuth)
@@ -158,6 +159,7 @@ MAIN="$MAIN" "$NODE" -e '
   doc.shinegold.session.loginUrl = process.env.MAIN + "/login";
   doc.shinegold.session.logoutUrl = process.env.MAIN + "/logout";
   doc.shinegold.breakGlass = { enabled: true, users: ["breakglass@verify.test"] };
+  doc.shinegold.lifecycle = { ...(doc.shinegold.lifecycle || {}), onDelete: "delete" };
   fs.writeFileSync(process.argv[5], yaml.dump(doc));
 ' "$BASE_YAML" "$ISS" "$AUD" "$DEST" "$YAML" || die "could not write the test yaml"
 echo "config:   $YAML (issuer $ISS, audience $AUD)"
@@ -199,15 +201,15 @@ json() { "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try
 
 RUN=$(date +%s)$$
 EMAIL="verify-$RUN@example.com"
-# sign <lifetime-seconds> <extra claims as JSON>: an HS256 token from the main site for the test
-# user (iss, aud, sub, iat, exp set here), as the main site signs its login, logout and lifecycle tokens.
+# sign <lifetime-seconds> <extra claims as JSON> [sub]: an HS256 token from the main site for the
+# test user (iss, aud, sub, iat, exp set here), as the main site signs its login, logout and lifecycle tokens.
 sign() {
   "$NODE" -e '
     const jwt = require(require.resolve("jsonwebtoken", { paths: [process.argv[1], process.argv[2]] }));
     const now = Math.floor(Date.now() / 1000);
     process.stdout.write(jwt.sign({ iss: process.argv[3], aud: process.argv[4], sub: process.argv[5], iat: now,
       exp: now + Number(process.argv[6]), ...JSON.parse(process.argv[7]) }, process.env.SHINEGOLD_JWT_SECRET, { algorithm: "HS256" }));
-  ' "$LC_DIR/api" "$ROOT" "$ISS" "$AUD" "verify-$RUN" "$1" "$2"
+  ' "$LC_DIR/api" "$ROOT" "$ISS" "$AUD" "${3:-verify-$RUN}" "$1" "$2"
 }
 SG=$(sign 600 "{\"email\":\"$EMAIL\",\"email_verified\":true,\"name\":\"Verify User\"}") || die "could not sign the test token"
 echo "test user: sub verify-$RUN, $EMAIL"
@@ -255,6 +257,43 @@ show "f2. POST /api/auth/sso/lifecycle (user.banned)" "$T/f2"
 curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SG" >"$T/f3"
 [ "$(code "$T/f2")" = 200 ] && [ "$(body "$T/f2" | json result)" = banned ] && [ -z "$(body "$T/f3" | json token)" ] \
   && ok "lifecycle ban: 200 banned, and the parent cookie no longer logs in ($(code "$T/f3"))" || bad "lifecycle ban"
+
+# k. lifecycle user.deleted (the test yaml sets onDelete: delete): the user and their data go,
+#    removed through LibreChat's own models (a conversation, a message and a file record here).
+DEL_SUB="verify-$RUN-del"
+SGD=$(sign 600 "{\"email\":\"del-$RUN@example.com\",\"email_verified\":true}" "$DEL_SUB") || die "could not sign the delete test token"
+curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SGD" >"$T/k0"
+DEL_ID=$(body "$T/k0" | json user._id)
+data_of() {
+  "$NODE" -e '
+    const { MongoClient, ObjectId } = require(require.resolve("mongodb", { paths: [process.argv[1]] }));
+    (async () => {
+      const c = await MongoClient.connect(process.env.MONGO_URI); const db = c.db(); const id = process.argv[2];
+      if (process.argv[3] === "seed") {
+        await db.collection("conversations").insertOne({ conversationId: `verify-${id}`, user: id, endpoint: "openAI", title: "to be deleted", createdAt: new Date(), updatedAt: new Date() });
+        await db.collection("messages").insertOne({ messageId: `verify-${id}`, conversationId: `verify-${id}`, user: id, isCreatedByUser: true, text: "hello", createdAt: new Date(), updatedAt: new Date() });
+        await db.collection("files").insertOne({ user: new ObjectId(id), file_id: `verify-${id}`, bytes: 1, filename: "a.txt", filepath: `/uploads/${id}/a.txt`, object: "file", type: "text/plain", usage: 0, createdAt: new Date(), updatedAt: new Date() });
+      }
+      const n = await Promise.all([db.collection("conversations").countDocuments({ user: id }), db.collection("messages").countDocuments({ user: id }),
+        db.collection("files").countDocuments({ user: new ObjectId(id) }), db.collection("users").countDocuments({ _id: new ObjectId(id) })]);
+      console.log(n.join(" ")); await c.close();
+    })().catch((e) => { console.error(e.message); process.exit(1); });
+  ' "$LC_DIR/api" "$DEL_ID" "$1"
+}
+if [ -z "$DEL_ID" ]; then
+  bad "lifecycle delete: the bridge did not log the second test user in"
+else
+  BEFORE=$(data_of seed)
+  KT=$(sign 120 "{\"jti\":\"verify-$RUN-del\",\"event\":\"user.deleted\"}" "$DEL_SUB") || die "could not sign the delete lifecycle token"
+  curl -s -i -X POST "$B/api/auth/sso/lifecycle" --data-urlencode "lifecycle_token=$KT" >"$T/k"
+  show "k. POST /api/auth/sso/lifecycle (user.deleted, onDelete: delete)" "$T/k"
+  AFTER=$(data_of)
+  [ "$BEFORE" = "1 1 1 1" ] && [ "$(code "$T/k")" = 200 ] && [ "$(body "$T/k" | json result)" = deleted ] \
+    && [ "$(body "$T/k" | json data.Conversation)" = 1 ] && [ "$(body "$T/k" | json data.Message)" = 1 ] && [ "$(body "$T/k" | json data.File)" = 1 ] \
+    && [ "$AFTER" = "0 0 0 0" ] \
+    && ok "lifecycle delete: user, conversation, message and file record removed through LibreChat's models" \
+    || bad "lifecycle delete (before $BEFORE, after $AFTER)"
+fi
 
 # j. break-glass: a listed local ADMIN logs in with its password through the break-glass path
 #    (LibreChat's own /login checks it); LibreChat's /login itself stays closed.
