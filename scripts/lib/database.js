@@ -21,8 +21,8 @@ const path = require('node:path');
 const FERRET_VERSION = 'v1.24.2';
 const FERRET_MODULE = 'github.com/FerretDB/FerretDB';
 // Our patches to FerretDB, applied before building; the suffix names the patch set in the cache.
-const FERRET_PATCHES = ['findandmodify-fields.patch', 'ttl-as-plain-index.patch', 'update-release-query.patch'];
-const FERRET_BUILD = `${FERRET_VERSION}-sg3`;
+const FERRET_PATCHES = ['findandmodify-fields.patch', 'ttl-as-plain-index.patch', 'update-release-query.patch', 'atomic-document-writes.patch'];
+const FERRET_BUILD = `${FERRET_VERSION}-sg4`;
 
 function cacheDir() {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -62,7 +62,9 @@ function ensureFerretDB() {
     // or findAndModify held its query's PostgreSQL connection while writing on a second one, so
     // as many concurrent updates as pool connections (or one update command with that many
     // statements) deadlocked the server for good (seen in tests: 30 idle connections, every
-    // request waiting on the pool).
+    // request waiting on the pool). atomic-document-writes: FerretDB wrote an update back as a
+    // whole document read before, so of two concurrent updates of one document the later erased
+    // the earlier (a ban racing a login was lost); MongoDB's writes to one document are atomic.
     for (const patch of FERRET_PATCHES) {
       execFileSync("patch", ["-p1", "-i", path.join(__dirname, "..", "ferretdb", patch)], { cwd: src, stdio: ["ignore", "ignore", "inherit"] });
     }

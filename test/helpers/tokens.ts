@@ -1,5 +1,5 @@
 import { generateKeyPairSync, KeyObject, createHmac } from 'node:crypto';
-import { SignJWT, JWTPayload, JWSHeaderParameters } from 'jose';
+import { SignJWT, JWTPayload, JWSHeaderParameters, JWTHeaderParameters } from 'jose';
 import { loadConfig } from '../../packages/librechat-sso/src/config/load';
 import { ShinegoldConfig } from '../../packages/librechat-sso/src/config/schema';
 
@@ -49,7 +49,7 @@ export async function sign(
   const alg = opts.alg ?? 'HS256';
   const key = opts.key ?? SECRET;
   const k = typeof key === 'string' ? new TextEncoder().encode(key) : key;
-  return new SignJWT(payload).setProtectedHeader({ alg, typ: 'JWT', ...opts.header } as JWSHeaderParameters).sign(k);
+  return new SignJWT(payload).setProtectedHeader({ alg, typ: 'JWT', ...opts.header } as JWTHeaderParameters).sign(k);
 }
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');

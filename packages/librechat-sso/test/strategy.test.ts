@@ -7,6 +7,9 @@ import { createShinegoldSSO } from '../src';
 import { openTestDb, TestDb } from '../../../test/helpers/db';
 import { claims, config, sign } from '../../../test/helpers/tokens';
 
+/** A JSON answer's body, for reading its fields. */
+const json = async (r: Response): Promise<Record<string, any>> => (await r.json()) as Record<string, any>;
+
 /** The strategy as passport means it, mounted in a real Express app on a real database. */
 let db: TestDb;
 let server: http.Server;
@@ -51,10 +54,10 @@ it('succeeds with the LibreChat user for a good cookie, and for a Bearer header'
   const token = await sign(claims({ sub: 'strat-1', email: 'strat@example.com' }));
   const r1 = await fetch(`${base}/ok/me`, { headers: { cookie: `sg_session=${token}` } });
   expect(r1.status).toBe(200);
-  const body = await r1.json();
+  const body = await json(r1);
   expect(body.email).toBe('strat@example.com');
   const r2 = await fetch(`${base}/ok/me`, { headers: { authorization: `Bearer ${token}` } });
-  expect((await r2.json()).id).toBe(body.id);
+  expect((await json(r2)).id).toBe(body.id);
 });
 
 it('fails with 401 for a missing or bad token', async () => {
@@ -67,5 +70,5 @@ it('errors with 503 (not 401) when the database is down', async () => {
   const token = await sign(claims({ sub: 'strat-2', email: 'strat2@example.com' }));
   const r = await fetch(`${base}/down/me`, { headers: { cookie: `sg_session=${token}` } });
   expect(r.status).toBe(503);
-  expect((await r.json()).code).toBe('SG_DB_UNAVAILABLE');
+  expect((await json(r)).code).toBe('SG_DB_UNAVAILABLE');
 });

@@ -5,6 +5,9 @@ import type { TestDb } from '../../../test/helpers/db';
 import { AUDIENCE, ISSUER, SECRET, config, rsaKeys } from '../../../test/helpers/tokens';
 import { startHarness } from '../../../test/librechat-harness/server';
 
+/** A JSON answer's body, for reading its fields. */
+const json = async (r: Response): Promise<Record<string, any>> => (await r.json()) as Record<string, any>;
+
 /** The kit against the chat side's own verifier and endpoints: they cannot drift. */
 let db: TestDb;
 let sso: ShinegoldSSO;
@@ -46,7 +49,7 @@ it('logs a person in through the bridge with its cookie, and out through the bac
   const k = kit();
   const cookie = k.loginCookie(await k.signLoginToken({ id: 'kit-3', email: 'kit3@example.com', emailVerified: true })).split(';')[0];
   const r = await fetch(`${chatOrigin}/api/auth/refresh`, { method: 'POST', headers: { cookie } });
-  const { user } = await r.json();
+  const { user } = await json(r);
   expect(user.email).toBe('kit3@example.com');
   expect(await db.store.Session.countDocuments({ user: user._id })).toBe(1);
   expect(await k.sendBackchannelLogout({ sub: 'kit-3' })).toBe(true);

@@ -114,7 +114,7 @@ describe.each([
   });
 
   it('changes nothing on a second run and says every row is unchanged', async () => {
-    const rows = mixed().filter((r, i) => i !== 5 && i !== 6);
+    const rows: Array<Record<string, unknown> | string> = mixed().filter((r, i) => i !== 5 && i !== 6);
     rows[0] = { ...(rows[0] as object), name: 'One Again' };
     const before = await writeStamp(db);
     const { byLine } = await run(db, rows, { batchSize: 3, insertFirst });

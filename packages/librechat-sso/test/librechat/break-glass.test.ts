@@ -6,11 +6,12 @@ import { createShinegoldSSO, validateConfig } from '../../src';
 import type { AuditEvent } from '../../src/audit';
 import { breakGlassProblems } from '../../src/librechat/break-glass';
 import { createAuthRouter, loadMountConfig } from '../../src/librechat';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { librechatYaml } from '../../../../test/helpers/librechat-yaml';
 import { openTestDb, TestDb } from '../../../../test/helpers/db';
 import { AUDIENCE, ISSUER, SECRET, config } from '../../../../test/helpers/tokens';
+
+/** A JSON answer's body, for reading its fields. */
+const json = async (r: Response): Promise<Record<string, any>> => (await r.json()) as Record<string, any>;
 
 /**
  * Break-glass on the real database, mounted where the auth.js patch mounts the add-on: before
@@ -99,7 +100,7 @@ it('hands a listed local ADMIN to LibreChat\'s own login, which checks the passw
   const r = await post(base, '/api/auth/sso/break-glass', { email: 'root@example.com', password: PASSWORD });
   expect(r.status).toBe(200);
   expect(r.headers.get('x-native')).toBe('1');
-  const body = await r.json();
+  const body = await json(r);
   expect(body.user).toMatchObject({ email: 'root@example.com', role: 'ADMIN' });
   expect(typeof body.token).toBe('string');
   expect(r.headers.getSetCookie().some((c) => c.startsWith('refreshToken='))).toBe(true);
@@ -124,7 +125,7 @@ it('refuses, with one answer for every reason, anyone else: not listed, not ADMI
   for (const [name, body, reason] of cases) {
     const r = await post(base, '/api/auth/sso/break-glass', body);
     expect([name, r.status, r.headers.get('x-native'), r.headers.get('cache-control')]).toEqual([name, 403, null, 'no-store']);
-    expect((await r.json()).code).toBe('SG_BREAK_GLASS_REFUSED');
+    expect((await json(r)).code).toBe('SG_BREAK_GLASS_REFUSED');
     expect(events).toContainEqual(expect.objectContaining({ event: 'breakglass.refused', detail: expect.objectContaining({ reason }) }));
   }
   expect(await db.store.Session.countDocuments({ user: { $in: [ids['plain@example.com'], ids['unlisted-admin@example.com'], ids['linked-admin@example.com']] } })).toBe(0);
@@ -133,7 +134,7 @@ it('refuses, with one answer for every reason, anyone else: not listed, not ADMI
 
 it('keeps LibreChat\'s own /login and /register closed, even for the listed admin', async () => {
   const login = await post(base, '/api/auth/login', { email: 'root@example.com', password: PASSWORD });
-  expect([login.status, login.headers.get('x-native'), (await login.json()).code]).toEqual([403, null, 'SG_LOCAL_LOGIN_DISABLED']);
+  expect([login.status, login.headers.get('x-native'), (await json(login)).code]).toEqual([403, null, 'SG_LOCAL_LOGIN_DISABLED']);
   const register = await post(base, '/api/auth/register', { email: 'new@example.com', password: PASSWORD });
   expect([register.status, register.headers.get('x-native')]).toEqual([403, null]);
 });
@@ -174,20 +175,7 @@ it('lists every break-glass configuration problem in sentences', () => {
 });
 
 it("refuses to start break-glass where LibreChat's /login checks LDAP, not the local password", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sg-bg-ldap-'));
-  const file = path.join(dir, 'librechat.yaml');
-  writeFileSync(
-    file,
-    [
-      'version: 1.2.1',
-      'shinegold:',
-      '  enforce: false',
-      '  providers:',
-      '    - { name: shinegold, issuer: "https://shinegold.test", audience: chat.shinegold.test }',
-      '  session: { chatOrigin: "http://chat.shinegold.test", loginUrl: "http://shinegold.test/login", logoutUrl: "http://shinegold.test/logout" }',
-      '  breakGlass: { enabled: true, users: [ops@example.com] }',
-    ].join('\n'),
-  );
+  const file = librechatYaml(['  enforce: false', '  breakGlass: { enabled: true, users: [ops@example.com] }']);
   const env = { SHINEGOLD_JWT_SECRET: 's'.repeat(40), JWT_REFRESH_SECRET: 'r'.repeat(40) };
   const ldap = { LDAP_URL: 'ldap://directory.example.com', LDAP_USER_SEARCH_BASE: 'ou=people,dc=example,dc=com' };
   expect(breakGlassProblems({ enabled: true }, ldap)).toEqual([expect.stringMatching(/LDAP login is on .* Turn one of them off/)]);

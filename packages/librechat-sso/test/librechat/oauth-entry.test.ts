@@ -3,9 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createOAuthEntryRouter, loginEntryProblems, loadMountConfig } from '../../src/librechat';
 import { wantedFromReferer } from '../../src/session/return-url';
 import { config } from '../../../../test/helpers/tokens';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { librechatYaml } from '../../../../test/helpers/librechat-yaml';
 
 /**
  * The login entry LibreChat's SPA honours: its login page auto-redirects to `/oauth/openid`
@@ -81,19 +79,7 @@ describe('the environment that turns on the auto-redirect', () => {
   });
 
   it('stops LibreChat at start when SSO is enforced without it', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sg-entry-'));
-    const file = path.join(dir, 'librechat.yaml');
-    writeFileSync(
-      file,
-      [
-        'version: 1.2.1',
-        'shinegold:',
-        '  enforce: true',
-        '  providers:',
-        '    - { name: shinegold, issuer: "https://shinegold.test", audience: chat.shinegold.test }',
-        '  session: { chatOrigin: "http://chat.shinegold.test", loginUrl: "http://shinegold.test/login", logoutUrl: "http://shinegold.test/logout" }',
-      ].join('\n'),
-    );
+    const file = librechatYaml(['  enforce: true']);
     const base = { SHINEGOLD_JWT_SECRET: 's'.repeat(40), JWT_REFRESH_SECRET: 'r'.repeat(40) };
     expect(() => loadMountConfig({ path: file, env: base })).toThrow(/OPENID_AUTO_REDIRECT is not true/);
     expect(loadMountConfig({ path: file, env: { ...base, ...ENTRY_ENV } })?.enforce).toBe(true);

@@ -4,6 +4,9 @@ import type { TestDb } from '../../../../test/helpers/db';
 import { AUDIENCE, ISSUER, claims, nowSec, sign } from '../../../../test/helpers/tokens';
 import { startHarness } from '../../../../test/librechat-harness/server';
 
+/** A JSON answer's body, for reading its fields. */
+const json = async (r: Response): Promise<Record<string, any>> => (await r.json()) as Record<string, any>;
+
 /** Back-channel logout (OIDC BCL 1.0) against the real database, through the mounted route. */
 let db: TestDb;
 let base = '';
@@ -31,7 +34,7 @@ const post = (token: string) =>
 /** Logs bc-1 in through the bridge; returns its access token and refresh cookie. */
 async function login(sub = 'bc-1') {
   const r = await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: `sg_session=${await sign(claims({ sub, email: `${sub}@example.com`, sid: `sid-${sub}` }))}` } });
-  const body = await r.json();
+  const body = await json(r);
   return { token: body.token as string, userId: String(body.user._id) };
 }
 
@@ -83,7 +86,7 @@ it('refuses a replayed jti, across replicas (the store is the database)', async 
   expect((await post(token)).status).toBe(200);
   const r = await post(token);
   expect(r.status).toBe(400);
-  expect((await r.json()).code).toBe('SG_TOKEN_REPLAYED');
+  expect((await json(r)).code).toBe('SG_TOKEN_REPLAYED');
   expect(await db.store.Replay.countDocuments({ _id: `bcl:${ISSUER}:replay-me` })).toBe(1);
 });
 

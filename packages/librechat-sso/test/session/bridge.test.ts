@@ -2,6 +2,9 @@ import type { TestDb } from '../../../../test/helpers/db';
 import { claims, sign } from '../../../../test/helpers/tokens';
 import { startHarness } from '../../../../test/librechat-harness/server';
 
+/** A JSON answer's body, for reading its fields. */
+const json = async (r: Response): Promise<Record<string, any>> => (await r.json()) as Record<string, any>;
+
 /** The refresh bridge, mounted as the patch mounts it, on the real database. */
 process.env.SHINEGOLD_METRICS_TOKEN = 'metrics-token-for-the-bridge-test';
 
@@ -39,21 +42,21 @@ it('logs a person with a main-site cookie in: LibreChat cookies, answer shape, a
   const jar: Record<string, string> = { sg_session: await parent({ sub: 'br-1', email: 'br1@example.com' }) };
   const r = await refresh(jar);
   expect(r.status).toBe(200);
-  const body = await r.json();
+  const body = await json(r);
   expect(body.user).toMatchObject({ email: 'br1@example.com', provider: 'shinegold' });
   expect(body.user.password).toBeUndefined();
   const setCookies = r.headers.getSetCookie();
   expect(setCookies.find((c) => c.startsWith('refreshToken='))).toMatch(/HttpOnly; SameSite=Strict/);
   expect(setCookies.find((c) => c.startsWith('token_provider=librechat'))).toMatch(/HttpOnly; SameSite=Strict/);
   const me = await fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${body.token}` } });
-  expect((await me.json()).email).toBe('br1@example.com');
+  expect((await json(me)).email).toBe('br1@example.com');
 
   // Same person, session in place: LibreChat's own refresh runs.
   jarFrom(r, jar);
   const again = await refresh(jar);
   expect(again.status).toBe(200);
   expect(again.headers.get('x-harness')).toBe('native');
-  expect((await again.json()).user.email).toBe('br1@example.com');
+  expect((await json(again)).user.email).toBe('br1@example.com');
 });
 
 it('ends the old chat session when the main-site user switches', async () => {
@@ -64,7 +67,7 @@ it('ends the old chat session when the main-site user switches', async () => {
   jar.sg_session = await parent({ sub: 'br-3', email: 'br3@example.com' });
   const r = await refresh(jar);
   expect(r.headers.get('x-harness')).toBeNull();
-  expect((await r.json()).user.email).toBe('br3@example.com');
+  expect((await json(r)).user.email).toBe('br3@example.com');
   expect(await db.store.methods.findSession({ userId: String(oldUser._id), refreshToken: oldRefresh })).toBeNull();
 });
 
@@ -98,7 +101,7 @@ it('adds the main-site logout to LibreChat\'s logout answer, which the SPA follo
   jarFrom(await refresh(jar), jar);
   const r = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie: header(jar) } });
   expect(r.headers.get('x-harness')).toBe('native');
-  expect(await r.json()).toEqual({ message: 'Logout successful', redirect: 'http://shinegold.test/logout?return_to=http%3A%2F%2Fchat.shinegold.test%2F' });
+  expect(await json(r)).toEqual({ message: 'Logout successful', redirect: 'http://shinegold.test/logout?return_to=http%3A%2F%2Fchat.shinegold.test%2F' });
   const user = await db.store.User.findOne({ email: 'br6@example.com' }).lean<any>();
   expect(await db.store.Session.countDocuments({ user: user._id })).toBe(0);
 });
@@ -106,7 +109,7 @@ it('adds the main-site logout to LibreChat\'s logout answer, which the SPA follo
 it('closes LibreChat\'s own password login while SSO is enforced', async () => {
   const r = await fetch(`${base}/api/auth/login`, { method: 'POST' });
   expect(r.status).toBe(403);
-  expect((await r.json()).code).toBe('SG_LOCAL_LOGIN_DISABLED');
+  expect((await json(r)).code).toBe('SG_LOCAL_LOGIN_DISABLED');
 });
 
 it('keeps metrics private: 401 without the metrics token, counters by outcome and code with it', async () => {
