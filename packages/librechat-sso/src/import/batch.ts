@@ -126,7 +126,11 @@ export async function runBatchedImport(
     reported.catch(() => undefined);
     previous = { batch: prepared, written, reported };
     // At most two batches in flight: read on only once the one before this one is reported.
-    await before?.reported;
+    // If that one failed, this one's writes end before the failure is passed on.
+    await before?.reported.catch(async (e) => {
+      await written.catch(() => undefined);
+      throw e;
+    });
   };
   for await (const row of rows) {
     if (deps.skipLines?.has(row.line)) continue;
