@@ -278,7 +278,7 @@ data_of() {
         db.collection("files").countDocuments({ user: new ObjectId(id) }), db.collection("users").countDocuments({ _id: new ObjectId(id) })]);
       console.log(n.join(" ")); await c.close();
     })().catch((e) => { console.error(e.message); process.exit(1); });
-  ' "$LC_DIR/api" "$DEL_ID" "$1"
+  ' "$LC_DIR/api" "$DEL_ID" "${1:-}"
 }
 if [ -z "$DEL_ID" ]; then
   bad "lifecycle delete: the bridge did not log the second test user in"

@@ -230,16 +230,18 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     let linked = false;
     let user: Record<string, any> | null = null;
 
+    // The status first: a row the main site banned or deleted refuses whatever became of its
+    // user (lifecycle's delete removes the user before it clears the row's userId).
+    if (mapping && mapping.status !== 'active') {
+      throw statusRefusal(mapping.status);
+    }
     if (mapping?.userId) {
       user = await methods.getUserById(String(mapping.userId), USER_FIELDS);
       if (!user) {
         // The LibreChat user was deleted behind our back: forget the link, start again.
-        await Identity.deleteOne({ _id: mapping._id, userId: mapping.userId });
+        await Identity.deleteOne({ _id: mapping._id, userId: mapping.userId, status: 'active' });
         mapping = null;
       }
-    }
-    if (mapping && mapping.status !== 'active') {
-      throw statusRefusal(mapping.status);
     }
 
     if (!user) {

@@ -249,6 +249,21 @@ it("user.deleted with onDelete delete also removes what LibreChat's delete-user 
   expect((await send('delete', 'lc-erase', 'user.deleted')).body).toMatchObject({ result: 'unchanged', changed: false });
 });
 
+it('a delete that failed half-way keeps the person out, and its retry finishes it', async () => {
+  const { base } = await chat('delete');
+  const a = await login(base, 'lc-half');
+  if (a.refused) throw new Error('login failed');
+  // As a user.deleted call leaves things if the database fails after the user is removed and
+  // before the row is cleared: the row disabled, still naming the removed user.
+  await db.store.Identity.updateOne({ _id: identityKey('shinegold', 'lc-half') }, { $set: { status: 'disabled' } });
+  await db.store.methods.deleteUserById(a.userId);
+  expect((await login(base, 'lc-half')).refused).toBe(true);
+  expect(await userOf('lc-half')).toBeNull();
+  expect((await send('delete', 'lc-half', 'user.deleted')).body).toMatchObject({ result: 'deleted', changed: true });
+  expect(await mappingOf('lc-half')).toMatchObject({ status: 'disabled', userId: null });
+  expect((await login(base, 'lc-half')).refused).toBe(true);
+});
+
 it('user.deleted with onDelete anonymize: identifying fields replaced, sessions gone, mapping kept as disabled', async () => {
   const { base } = await chat('anonymize');
   const a = await login(base, 'lc-anon', { name: 'Real Name', picture: 'https://cdn.example.com/me.png', vip_level: 2 });
