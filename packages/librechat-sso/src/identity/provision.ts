@@ -267,8 +267,10 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
           ).lean<IdentityDoc>();
           if (!mapping) throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: 'lease lost' });
         } catch (e) {
-          // Undo: no user without a mapping, no mapping without a user.
-          await Identity.deleteOne({ _id: held._id, 'claim.owner': owner, userId: null }).catch(() => undefined);
+          // Undo: no user without a mapping, no mapping without a user. A row the main site
+          // banned or deleted meanwhile stays, without our lease, to keep that status.
+          await Identity.deleteOne({ _id: held._id, 'claim.owner': owner, userId: null, status: 'active' }).catch(() => undefined);
+          await Identity.updateOne({ _id: held._id, 'claim.owner': owner, userId: null }, { $set: { claim: null } }).catch(() => undefined);
           if (createdId) await methods.deleteUserById(createdId).catch(() => undefined);
           throw e;
         }

@@ -114,6 +114,15 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     }
   }
 
+  /**
+   * Sets a status (and more) on a row read earlier. A first login that failed may have removed
+   * its lease row since: then the status goes into a new placeholder row, never nowhere.
+   */
+  async function mark(provider: string, externalId: string, status: 'banned' | 'disabled', more: Record<string, unknown> = {}): Promise<void> {
+    const r = await Mapping.updateOne({ _id: identityKey(provider, externalId) }, { $set: { status, ...more } });
+    if (r.matchedCount === 0) await placeholder(provider, externalId, status);
+  }
+
   async function updated(call: LifecycleCall, provider: ProviderConfig, dry: boolean): Promise<LifecycleOutcome> {
     const identity = lifecycleIdentity(call, provider, config);
     const mapping = await readMapping(provider.name, call.sub);
@@ -190,7 +199,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     if (!statusChanged && open === 0) return { result: 'unchanged', changed: false, sessions: 0, userId };
     let sessions = open;
     if (!dry) {
-      if (statusChanged) await Mapping.updateOne({ _id: mapping._id }, { $set: { status } });
+      if (statusChanged) await mark(provider.name, call.sub, status);
       forget(provider.name, call.sub);
       if (user) sessions = await endSessions(user, false);
     }
@@ -221,7 +230,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
       // Nothing of the person in chat: only the tombstone matters.
       if (mapping && mapping.status === 'disabled' && !mapping.userId) return { result: 'unchanged', changed: false };
       if (!dry) {
-        if (mapping) await Mapping.updateOne({ _id: mapping._id }, { $set: { status: 'disabled', userId: null, claim: null } });
+        if (mapping) await mark(provider.name, call.sub, 'disabled', { userId: null, claim: null });
         else await placeholder(provider.name, call.sub, 'disabled');
       }
       return { result: policy === 'delete' ? 'deleted' : 'anonymized', changed: true, sessions: 0, note: 'chat has no account for this user; a later login will be refused' };
@@ -231,7 +240,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
       // Disabled first (logins refused from here on) but still pointing at the user, so a call
       // that fails half-way is finished by the main site's retry; the user document goes last.
       if (!dry) {
-        await Mapping.updateOne({ _id: mapping!._id }, { $set: { status: 'disabled' } });
+        await mark(provider.name, call.sub, 'disabled');
         forget(provider.name, call.sub);
       }
       const sessions = await endSessions(user, dry);
@@ -239,10 +248,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
       if (!dry) {
         await methods.deleteUserById(userId);
         // The mapping no longer points at a user; what stays is a tombstone (see above).
-        await Mapping.updateOne(
-          { _id: mapping!._id },
-          { $set: { status: 'disabled', userId: null, claim: null, claimsSnapshot: null, extensions: null, sessionId: null } },
-        );
+        await mark(provider.name, call.sub, 'disabled', { userId: null, claim: null, claimsSnapshot: null, extensions: null, sessionId: null });
       }
       const note = data.filesInStorage
         ? `${data.filesInStorage} file record(s) ${dry ? 'would be' : 'were'} removed; the files' contents stay in LibreChat's file storage (uploads, S3, ...) for the operator to clean`
@@ -258,10 +264,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     if (!changed) return { result: 'unchanged', changed: false, userId };
     let sessions = open;
     if (!dry) {
-      await Mapping.updateOne(
-        { _id: mapping!._id },
-        { $set: { status: 'disabled', claimsSnapshot: null, extensions: null, sessionId: null } },
-      );
+      await mark(provider.name, call.sub, 'disabled', { claimsSnapshot: null, extensions: null, sessionId: null });
       forget(provider.name, call.sub);
       sessions = await endSessions(user, false);
       if (fields.length > 0) await methods.updateUser(userId, anon);

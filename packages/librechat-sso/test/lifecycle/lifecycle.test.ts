@@ -169,6 +169,20 @@ it('a ban that races a first login: once the ban is answered, that person is out
   }
 });
 
+it('a ban that meets a first login which then fails is kept', async () => {
+  const { base } = await chat('disable');
+  for (let i = 0; i < 12; i++) {
+    const sub = `race-ban-fail-${i}`;
+    // The login will be refused after taking its creation lease: its email belongs to an
+    // account linked to another shinegold id.
+    await db.store.methods.createUser({ email: `${sub}@example.com`, provider: 'shinegold', shinegoldUserId: `other-${sub}`, username: `other-${sub}` }, undefined, true, true);
+    const [ban, attempt] = await Promise.all([send('disable', sub, 'user.banned'), login(base, sub)]);
+    expect(ban.status).toBe(200);
+    expect(attempt.refused).toBe(true);
+    expect((await mappingOf(sub))?.status).toBe('banned');
+  }
+});
+
 it('user.deleted with onDelete disable: disabled, sessions gone, login refused, unbanned does not restore it', async () => {
   const { base } = await chat('disable');
   const a = await login(base, 'lc-dis');
