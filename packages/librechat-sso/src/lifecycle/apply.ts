@@ -92,34 +92,46 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     return res?.deletedCount ?? 0;
   }
 
-  /** A mapping row with no LibreChat user: remembers a status for someone chat has not seen. */
+  /**
+   * A mapping row with no LibreChat user: remembers a status for someone chat has not seen.
+   * Whatever a concurrent first login does with its lease row (holds it, links it, or removes it
+   * after failing), the status ends up on a row: it is written again until one holds it.
+   */
   async function placeholder(provider: string, externalId: string, status: 'banned' | 'disabled'): Promise<void> {
-    try {
-      await Mapping.create({ _id: identityKey(provider, externalId), provider, externalId, userId: null, claim: null, status });
-    } catch (e) {
-      if ((e as { code?: number }).code !== 11000) throw e;
-      // Someone is creating the account right now: mark the row; their login then sees the status.
-      const row = await Mapping.findOneAndUpdate(
-        { _id: identityKey(provider, externalId), status: { $ne: 'disabled' } },
-        { $set: { status } },
-        { new: true },
-      ).lean<IdentityDoc>();
-      // If that login linked its user between our read and our mark, shut the user out as for
-      // any known user: the mark first, then the sessions (the bridge checks in the other order).
-      const user = await mappedUser(row);
-      if (user) {
-        forget(provider, externalId);
-        await endSessions(user, false);
+    const _id = identityKey(provider, externalId);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await Mapping.create({ _id, provider, externalId, userId: null, claim: null, status });
+        return;
+      } catch (e) {
+        if ((e as { code?: number }).code !== 11000) throw e;
       }
+      // Someone is creating the account right now: mark the row; their login then sees the status.
+      const row = await Mapping.findOneAndUpdate({ _id, status: { $ne: 'disabled' } }, { $set: { status } }, { new: true }).lean<IdentityDoc>();
+      if (row) {
+        // If that login linked its user between our read and our mark, shut the user out as for
+        // any known user: the mark first, then the sessions (the bridge checks in the other order).
+        const user = await mappedUser(row);
+        if (user) {
+          forget(provider, externalId);
+          await endSessions(user, false);
+        }
+        return;
+      }
+      // Disabled already (a delete wins over a ban), or the row went away meanwhile: try again.
+      if ((await Mapping.findById(_id).select('status').lean<Pick<IdentityDoc, 'status'>>())?.status === 'disabled') return;
     }
+    throw new SsoUnavailable('SG_DB_UNAVAILABLE', undefined, { reason: 'the mapping row kept changing; retry' });
   }
 
   /**
    * Sets a status (and more) on a row read earlier. A first login that failed may have removed
-   * its lease row since: then the status goes into a new placeholder row, never nowhere.
+   * its lease row since: then the status goes into a new placeholder row, never nowhere. A ban
+   * never replaces `disabled` (a delete that landed meanwhile wins, as it would have first).
    */
   async function mark(provider: string, externalId: string, status: 'banned' | 'disabled', more: Record<string, unknown> = {}): Promise<void> {
-    const r = await Mapping.updateOne({ _id: identityKey(provider, externalId) }, { $set: { status, ...more } });
+    const filter = { _id: identityKey(provider, externalId), ...(status === 'banned' ? { status: { $ne: 'disabled' } } : {}) };
+    const r = await Mapping.updateOne(filter, { $set: { status, ...more } });
     if (r.matchedCount === 0) await placeholder(provider, externalId, status);
   }
 
