@@ -183,6 +183,38 @@ it('a ban that meets a first login which then fails is kept', async () => {
   }
 });
 
+it('events racing logins, in a random order: every answered event holds for the next login', async () => {
+  // A small model of the rules: banned until unbanned; deleted (disable policy) for good. Each
+  // round races one event with two logins; once all three are answered, a fresh login must
+  // agree with the model, no session may outlive a shut-out, and one person is one account.
+  const { base } = await chat('disable');
+  // Weighted so that most people go through a few ban/unban cycles before any delete.
+  const EVENTS = ['user.banned', 'user.banned', 'user.banned', 'user.unbanned', 'user.unbanned', 'user.unbanned', 'user.updated', 'user.updated', 'user.deleted'] as const;
+  let seed = 7;
+  const pick = () => EVENTS[(seed = (seed * 48271) % 2147483647) % EVENTS.length];
+  for (let p = 0; p < 8; p++) {
+    const sub = `model-${p}`;
+    let banned = false;
+    let deleted = false;
+    for (let round = 0; round < 8; round++) {
+      const event = pick();
+      const over = event === 'user.updated' ? { user: { email: `${sub}@example.com`, email_verified: true, name: `Round ${round}` } } : {};
+      const [answer] = await Promise.all([send('disable', sub, event, over), login(base, sub), login(base, sub)]);
+      expect([event, answer.status]).toEqual([event, 200]);
+      if (event === 'user.banned' && !deleted) banned = true;
+      if (event === 'user.unbanned') banned = false;
+      if (event === 'user.deleted') deleted = true;
+      const out = banned || deleted;
+      const next = await login(base, sub);
+      expect([sub, round, event, next.refused]).toEqual([sub, round, event, out]);
+      const users = await db.store.User.find({ shinegoldUserId: sub }).lean<any[]>();
+      expect(users.length).toBeLessThanOrEqual(1);
+      if (out && users[0]) expect(await db.store.Session.countDocuments({ user: users[0]._id })).toBe(0);
+      if (out) expect((await mappingOf(sub))?.status).toBe(deleted ? 'disabled' : 'banned');
+    }
+  }
+});
+
 it('user.deleted with onDelete disable: disabled, sessions gone, login refused, unbanned does not restore it', async () => {
   const { base } = await chat('disable');
   const a = await login(base, 'lc-dis');
