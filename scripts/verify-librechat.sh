@@ -16,7 +16,7 @@
 #     issuer/audience are test values, a random SHINEGOLD_JWT_SECRET and DOMAIN_CLIENT;
 #  5. starts the main-site stand-in (scripts/main-site.js) on $SSO_DOMAIN, LibreChat answering as
 #     chat.$SSO_DOMAIN; signs an HS256 main-site token and checks (a-d below; e-f: back-channel
-#     logout, then the earlier access token is refused; f2: lifecycle ban; k: lifecycle delete
+#     logout, then the earlier access token and login token are refused; f2: lifecycle ban; k: lifecycle delete
 #     with its data; j: break-glass; g-h: the login entry; i: the browser walk
 #     of scripts/lib/browser-walk.js in Debian's Chromium against LibreChat's real SPA):
 #     a. POST /api/auth/refresh with sg_session        -> 200 {token,user} + refreshToken/token_provider cookies
@@ -249,6 +249,14 @@ curl -s -i -X POST "$B/api/auth/sso/backchannel-logout" --data-urlencode "logout
 curl -s -i "$B/api/user" -H "authorization: Bearer $TOKEN" -A "Mozilla/5.0" >"$T/f"
 show "f. GET /api/user (access token issued before the logout)" "$T/f"
 [ "$(code "$T/f")" = 401 ] && ok "access token issued before the logout is refused at once" || bad "revocation"
+# The logout named only the user (sub): logged out everywhere, so the parent cookie from before
+# it (another browser still holding it) no longer logs in; a token issued after it does.
+curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SG" >"$T/f1"
+sleep 1
+SG=$(sign 600 "{\"email\":\"$EMAIL\",\"email_verified\":true,\"name\":\"Verify User\"}") || die "could not sign the test token"
+curl -s -i -X POST "$B/api/auth/refresh" -H "cookie: sg_session=$SG" >"$T/f1b"
+[ "$(body "$T/f1")" = "Refresh token not provided" ] && [ "$(body "$T/f1b" | json user.email)" = "$EMAIL" ] \
+  && ok "logged out everywhere: the cookie from before the logout no longer logs in, a new one does" || bad "login token issued before the logout"
 
 # f2. lifecycle sync: the main site bans the user -> 200 banned; the parent cookie no longer logs in.
 LC_TOKEN=$(sign 120 "{\"jti\":\"verify-$RUN-ban\",\"event\":\"user.banned\"}") || die "could not sign the lifecycle token"

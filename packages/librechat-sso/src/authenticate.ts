@@ -36,7 +36,7 @@ export function createAuthenticator(deps: {
     const found = extractToken(src, { cookieName: config.cookieName, acceptBearer: config.acceptBearer });
     if (!found) throw new SsoRefusal('SG_TOKEN_MISSING');
     const token = await verifier.verify(found.token);
-    const identity = mapIdentity(token.claims, token.provider.name, config);
+    const identity: Identity = { ...mapIdentity(token.claims, token.provider.name, config), issuedAt: token.claims.iat ?? 0 };
     return { token, identity };
   }
 

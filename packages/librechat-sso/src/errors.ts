@@ -44,6 +44,7 @@ export const REFUSAL_CODES = {
   SG_RETURN_URL_REFUSED: 'The return URL is not on the allowlist.',
   SG_LOCAL_LOGIN_DISABLED: 'LibreChat\'s own password login and registration are closed while SSO is enforced.',
   SG_SESSION_REVOKED: 'The LibreChat access token was issued before a logout or ban of this user.',
+  SG_TOKEN_LOGGED_OUT: 'The main-site token was issued before the main site logged this user out (back-channel logout).',
 } as const;
 
 export const UNAVAILABLE_CODES = {

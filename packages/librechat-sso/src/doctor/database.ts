@@ -58,7 +58,7 @@ export async function checkDatabase({ uri, config, dataSchemas, timeoutMs = 5000
 }
 
 async function checkSchemaExtension(User: import('mongoose').Model<any>, Identity: import('mongoose').Model<any>, config: ShinegoldConfig | undefined, sample: number): Promise<Finding[]> {
-  if (!User.schema.path('shinegoldUserId') || !User.schema.path('shinegoldRevokedBefore')) {
+  if (!User.schema.path('shinegoldUserId') || !User.schema.path('shinegoldRevokedBefore') || !User.schema.path('shinegoldLoggedOutAt')) {
     return [fail('db.user-schema', 'The @librechat/data-schemas in use did not take the shinegold user fields.', 'Use @librechat/data-schemas >= 0.0.56, the version LibreChat ships.')];
   }
   // Only the primary provider writes its id to the user (see provision.ts).

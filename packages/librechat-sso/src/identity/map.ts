@@ -17,6 +17,11 @@ export interface Identity {
   username?: string;
   avatar?: string;
   sessionId?: string;
+  /**
+   * A login token's `iat` (0 when it has none). Set only for logins (authenticate.ts), never for
+   * an import row or a lifecycle call: a login is refused when it predates a main-site logout.
+   */
+  issuedAt?: number;
   role: RoleDecision;
   extensions: Record<string, string | number | boolean | string[]>;
   /** Claim names that were present but unusable. */

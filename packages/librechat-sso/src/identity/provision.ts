@@ -208,6 +208,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
       if (hit) {
         const cachedUser = await methods.getUserById(String(hit.mapping.userId), USER_FIELDS);
         if (cachedUser && revokedOf(cachedUser) === hit.revokedBefore) {
+          refuseIfLoggedOut(cachedUser, identity);
           return remember(await syncUser(cachedUser, hit.mapping, identity, false, false));
         }
         cache.delete(key);
@@ -280,7 +281,21 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
       }
     }
 
+    refuseIfLoggedOut(user!, identity);
     return syncUser(user!, mapping!, identity, created, linked);
+  }
+
+  /**
+   * A login token issued in a second before the main site's last back-channel logout of this
+   * user is refused, before anything is written: a cookie still held by another browser or
+   * device cannot log the person back in. The same second passes (iat has one-second
+   * resolution, and the person may log in again at once); a token without `iat` counts as 0.
+   */
+  function refuseIfLoggedOut(user: Record<string, any>, identity: Identity): void {
+    const loggedOutAt = user.shinegoldLoggedOutAt;
+    if (identity.issuedAt !== undefined && typeof loggedOutAt === 'number' && identity.issuedAt < loggedOutAt) {
+      throw new SsoRefusal('SG_TOKEN_LOGGED_OUT', { iat: identity.issuedAt, loggedOutAt });
+    }
   }
 
   async function syncUser(

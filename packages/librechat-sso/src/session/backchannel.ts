@@ -68,12 +68,20 @@ export function createBackchannel(deps: { verifier: Verifier; store: Store; audi
         const rows = await store.Identity.find({ provider: provider.name, sessionId: claims.sid }).lean();
         rows.forEach((r) => r.userId && userIds.add(String(r.userId)));
       }
+      // A logout token naming only the user (no sid) logs that user out everywhere: login
+      // tokens issued before it are refused too (provision.ts), so a cookie still held by another
+      // browser cannot log back in. One naming a session (sid) ends chat's sessions, but other
+      // main-site sessions of the person keep their tokens.
+      const everywhere = !claims.sid;
       for (const userId of userIds) {
         await store.methods.deleteAllUserSessions({ userId });
-        const user = await store.methods.getUserById(userId, 'shinegoldRevokedBefore');
-        await store.methods.updateUser(userId, { shinegoldRevokedBefore: revocationMark(nowSec, user?.shinegoldRevokedBefore) });
+        const user = await store.methods.getUserById(userId, 'shinegoldRevokedBefore shinegoldLoggedOutAt');
+        await store.methods.updateUser(userId, {
+          shinegoldRevokedBefore: revocationMark(nowSec, user?.shinegoldRevokedBefore),
+          ...(everywhere ? { shinegoldLoggedOutAt: Math.max(nowSec, user?.shinegoldLoggedOutAt ?? 0) } : {}),
+        });
       }
-      audit({ event: 'logout.backchannel', outcome: 'success', provider: provider.name, externalId: claims.sub, detail: { users: userIds.size, bySid: !!claims.sid } });
+      audit({ event: 'logout.backchannel', outcome: 'success', provider: provider.name, externalId: claims.sub, detail: { users: userIds.size, bySid: !!claims.sid, everywhere: everywhere || undefined } });
       return { status: 200, users: userIds.size };
     } catch (e) {
       const fields = errorFields(e);

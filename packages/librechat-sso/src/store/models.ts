@@ -6,8 +6,9 @@ import type { Connection, Model, Mongoose, Types } from 'mongoose';
  *
  * - The LibreChat user gains two paths through `userSchema.add` (done before LibreChat compiles
  *   its models: see `extendUserSchema`), never by editing data-schemas' files:
- *   `shinegoldUserId` (unique where present) and `shinegoldRevokedBefore` (seconds; access
- *   tokens issued before it are refused, which makes a mirrored logout immediate).
+ *   `shinegoldUserId` (unique where present), `shinegoldRevokedBefore` (seconds; access
+ *   tokens issued before it are refused, which makes a mirrored logout immediate) and
+ *   `shinegoldLoggedOutAt` (seconds; main-site login tokens issued before it are refused).
  * - Two collections of our own: the external identity mapping of the second seed
  *   (`shinegold_identities`, unique on provider + externalId) and the replay store for
  *   logout/sync token ids (`shinegold_replays`).
@@ -43,12 +44,16 @@ export const identityKey = (provider: string, externalId: string) => `${provider
 
 /** Adds our paths to LibreChat's user schema. Idempotent; must run before `createModels`. */
 export function extendUserSchema(ds: Pick<DataSchemas, 'userSchema'>): void {
-  if (ds.userSchema.path('shinegoldUserId')) return;
-  ds.userSchema.add({
+  const paths: Record<string, unknown> = {
     // sparse: MongoDB skips users without the field; FerretDB/PostgreSQL never collides NULLs.
     shinegoldUserId: { type: String, unique: true, sparse: true },
     shinegoldRevokedBefore: { type: Number },
-  });
+    // The second of the last main-site logout of the user everywhere (back-channel, sub only):
+    // login tokens issued in an earlier second are refused.
+    shinegoldLoggedOutAt: { type: Number },
+  };
+  const missing = Object.fromEntries(Object.entries(paths).filter(([name]) => !ds.userSchema.path(name)));
+  if (Object.keys(missing).length > 0) ds.userSchema.add(missing);
 }
 
 export interface IdentityDoc {

@@ -96,6 +96,34 @@ it('answers 200 for an unknown user, touching nobody', async () => {
   expect(await db.store.Session.countDocuments({})).toBe(before);
 });
 
+it('a logout naming only the user logs out everywhere: older login tokens no longer log in, newer ones do', async () => {
+  const sub = 'bc-everywhere';
+  const cookieAt = async (iat: number, over: Record<string, unknown> = {}) =>
+    `sg_session=${await sign(claims({ sub, email: `${sub}@example.com`, sid: 'sid-device-b', iat, ...over }))}`;
+  const refresh = async (cookie: string) => (await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie } })).text();
+  const earlier = await cookieAt(nowSec() - 5); // the cookie another device still holds
+  expect(JSON.parse(await refresh(earlier)).user.email).toBe(`${sub}@example.com`);
+
+  expect((await post(await logoutToken({ sub, sid: undefined }))).status).toBe(200);
+  const loggedOutAt = nowSec();
+  expect(await refresh(earlier)).toBe('Refresh token not provided');
+  const refused = (await db.store.User.findOne({ shinegoldUserId: sub }).lean<any>())!;
+  expect(refused.shinegoldLoggedOutAt).toBeGreaterThanOrEqual(loggedOutAt - 1);
+  // Logging in again on the main site gives a new token: from the logout's second on, it passes.
+  expect(JSON.parse(await refresh(await cookieAt(refused.shinegoldLoggedOutAt))).user.email).toBe(`${sub}@example.com`);
+});
+
+it('a logout naming a session (sid) leaves the login tokens of the person\'s other sessions alone', async () => {
+  const sub = 'bc-one-session';
+  const cookie = async (sid: string) => `sg_session=${await sign(claims({ sub, email: `${sub}@example.com`, sid, iat: nowSec() - 5 }))}`;
+  const other = await cookie('sid-other-device');
+  expect((await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: await cookie('sid-this-device') } })).status).toBe(200);
+  expect((await post(await logoutToken({ sub, sid: 'sid-this-device' }))).status).toBe(200);
+  const r = await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: other } });
+  expect((await json(r)).user.email).toBe(`${sub}@example.com`);
+  expect((await db.store.User.findOne({ shinegoldUserId: sub }).lean<any>())!.shinegoldLoggedOutAt).toBeUndefined();
+});
+
 it('judges revocation by iat: older tokens and tokens without iat are revoked', () => {
   expect(isRevoked({ shinegoldRevokedBefore: 100 }, 99)).toBe(true);
   expect(isRevoked({ shinegoldRevokedBefore: 100 }, 100)).toBe(false);
