@@ -4,6 +4,7 @@ import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { BoundedCache } from './cache';
 import { Identity } from './map';
+import { hasLocalPassword, linkRefusal } from './linking';
 import { newUserFields, planSync, SyncPlan } from './sync';
 
 /**
@@ -117,14 +118,8 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     const byEmail = await methods.findUser({ email: identity.email }, USER_FIELDS);
     if (byEmail) {
       if (await linkedElsewhere(byEmail, identity)) throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { provider: identity.provider });
-      const policy = config.linking.email;
-      if (policy === 'never') throw new SsoRefusal('SG_LINK_REFUSED', { reason: 'linking by email is disabled' });
-      if (policy === 'verified' && !identity.emailVerified) throw new SsoRefusal('SG_LINK_REFUSED', { reason: 'email not verified by the main site' });
-      // Asked of the database rather than read: the password hash is never loaded into memory.
-      const isLocalPassword = (byEmail.provider ?? 'local') === 'local' && !!(await User.exists({ _id: byEmail._id, password: { $exists: true, $nin: [null, ''] } }));
-      if (isLocalPassword && !config.linking.allowLocalAccounts) {
-        throw new SsoRefusal('SG_LINK_REFUSED', { reason: 'the account has a local password' });
-      }
+      const refusal = linkRefusal(identity, config, await hasLocalPassword(User, byEmail, config));
+      if (refusal) throw refusal;
       if (identity.provider === primary) {
         // Conditional write: two different shinegold ids racing for one email cannot both win.
         const res = await User.updateOne(

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { ShinegoldConfig } from '../config/schema';
 import { isRefusal, RefusalCode, REFUSAL_CODES } from '../errors';
 import { Identity } from '../identity/map';
+import { isLocalAccount, linkRefusal, WITH_PASSWORD } from '../identity/linking';
 import { Provisioner, statusRefusal } from '../identity/provision';
 import { newUserFields, planSync } from '../identity/sync';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { LeanDocBuilder, leanDocBuilder } from './lean-docs';
 import { Row } from './rows';
-import { ImportResult, ImportStatus, ImportSummary, importRow, rowIdentity } from './run';
+import { CONFLICT_CODES, ImportResult, ImportStatus, ImportSummary, importRow, rowIdentity } from './run';
 
 /**
  * The batched import: the same decisions as a login (`provision.ts`: mapping first, then a
@@ -69,7 +70,6 @@ interface RunState {
 }
 
 const USER_FIELDS = '-password -__v -totpSecret -backupCodes';
-const CONFLICT_CODES = new Set(['SG_ACCOUNT_LINKED_ELSEWHERE', 'SG_LINK_REFUSED', 'SG_USER_BANNED', 'SG_USER_DISABLED']);
 const isDuplicate = (e: { code?: number; errmsg?: string; message?: string }) => e?.code === 11000 || /E11000/.test(String(e?.errmsg ?? e?.message));
 const conflict = (code: RefusalCode) => ({ status: 'conflict' as const, reason: `${code}: ${REFUSAL_CODES[code]}` });
 
@@ -307,9 +307,9 @@ async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promi
   const candidates = unmapped.filter((i) => !bySgId.has(i.identity.externalId)).map((i) => byEmail.get(i.identity.email!)).filter(Boolean);
   const candidateIds = candidates.map((u) => u._id);
   const otherMappings = candidateIds.length ? await Identity.find({ provider: primary, userId: { $in: candidateIds } }).select('externalId userId').lean<IdentityDoc[]>() : [];
-  const localIds = candidates.filter((u) => (u.provider ?? 'local') === 'local').map((u) => u._id);
+  const localIds = config.linking.allowLocalAccounts ? [] : candidates.filter(isLocalAccount).map((u) => u._id);
   const withPassword = new Set(
-    (localIds.length ? await User.find({ _id: { $in: localIds }, password: { $exists: true, $nin: [null, ''] } }).select('_id').lean<any[]>() : []).map((u) => String(u._id)),
+    (localIds.length ? await User.find({ _id: { $in: localIds }, ...WITH_PASSWORD }).select('_id').lean<any[]>() : []).map((u) => String(u._id)),
   );
 
   // Rows are judged as if one by one: a row touching an email or user an earlier row touches waits.
@@ -372,14 +372,8 @@ async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promi
         (u.shinegoldUserId && u.shinegoldUserId !== identity.externalId) ||
         otherMappings.some((m) => String(m.userId) === String(u._id) && m.externalId !== identity.externalId);
       if (elsewhere) return { kind: 'done', result: conflict('SG_ACCOUNT_LINKED_ELSEWHERE') };
-      const policy = config.linking.email;
-      if (policy === 'never') return { kind: 'done', result: { ...conflict('SG_LINK_REFUSED'), reason: 'SG_LINK_REFUSED: linking by email is disabled' } };
-      if (policy === 'verified' && !identity.emailVerified) {
-        return { kind: 'done', result: { ...conflict('SG_LINK_REFUSED'), reason: 'SG_LINK_REFUSED: email not verified by the main site' } };
-      }
-      if (withPassword.has(String(u._id)) && !config.linking.allowLocalAccounts) {
-        return { kind: 'done', result: { ...conflict('SG_LINK_REFUSED'), reason: 'SG_LINK_REFUSED: the account has a local password' } };
-      }
+      const refusal = linkRefusal(identity, config, withPassword.has(String(u._id)));
+      if (refusal) return { kind: 'done', result: { status: 'conflict', reason: `${refusal.code}: ${refusal.detail!.reason}` } };
       const plan = planSync(u, undefined, identity, config, { emailTakenByOther: false });
       return { kind: 'link', userId: u._id, userSet: { ...plan.user, shinegoldUserId: identity.externalId }, mapping: mappingDoc(u._id, plan.extensions), changed: plan.changed };
     }

@@ -22,7 +22,8 @@ export interface ImportResult {
   changed?: string[];
 }
 
-const CONFLICT_CODES = new Set(['SG_ACCOUNT_LINKED_ELSEWHERE', 'SG_LINK_REFUSED', 'SG_USER_BANNED', 'SG_USER_DISABLED']);
+/** Refusals that mean the row is valid but meets an account it may not take (reported as `conflict`). */
+export const CONFLICT_CODES: ReadonlySet<string> = new Set(['SG_ACCOUNT_LINKED_ELSEWHERE', 'SG_LINK_REFUSED', 'SG_USER_BANNED', 'SG_USER_DISABLED']);
 
 /** Row -> identity, as if its fields were the claims of a login token (`id` or the subject claim). */
 export function rowIdentity(row: Record<string, unknown>, config: ShinegoldConfig): Identity {

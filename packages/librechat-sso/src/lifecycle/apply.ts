@@ -1,6 +1,7 @@
 import { revocationMark } from '../session/revocation';
 import type { ProviderConfig, ShinegoldConfig } from '../config/schema';
 import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
+import { hasLocalPassword, linkRefusal } from '../identity/linking';
 import { Identity, mapIdentity } from '../identity/map';
 import type { Provisioner } from '../identity/provision';
 import { planSync } from '../identity/sync';
@@ -184,10 +185,8 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     const byEmail = await methods.findUser({ email: identity.email }, '_id shinegoldUserId provider');
     if (!byEmail) return { result: 'created', changed: true };
     if (byEmail.shinegoldUserId && byEmail.shinegoldUserId !== identity.externalId) throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { provider: identity.provider });
-    if (config.linking.email === 'never') throw new SsoRefusal('SG_LINK_REFUSED', { reason: 'linking by email is disabled' });
-    if (config.linking.email === 'verified' && !identity.emailVerified) throw new SsoRefusal('SG_LINK_REFUSED', { reason: 'email not verified by the main site' });
-    const isLocalPassword = (byEmail.provider ?? 'local') === 'local' && !!(await User.exists({ _id: byEmail._id, password: { $exists: true, $nin: [null, ''] } }));
-    if (isLocalPassword && !config.linking.allowLocalAccounts) throw new SsoRefusal('SG_LINK_REFUSED', { reason: 'the account has a local password' });
+    const refusal = linkRefusal(identity, config, await hasLocalPassword(User, byEmail, config));
+    if (refusal) throw refusal;
     return { result: 'linked', changed: true, userId: String(byEmail._id) };
   }
 
