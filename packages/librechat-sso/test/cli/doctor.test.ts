@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parsePatch } from '../../src/doctor/librechat';
 import { AUDIENCE, ISSUER, SECRET } from '../../../../test/helpers/tokens';
+import { CLI, ROOT } from '../../../../test/helpers/cli';
 import { startHarness } from '../../../../test/librechat-harness/server';
 
 /**
@@ -12,8 +13,6 @@ import { startHarness } from '../../../../test/librechat-harness/server';
  * a LibreChat tree with the repository's patches applied. The CLI runs asynchronously so the
  * stand-in in this process can answer it.
  */
-const root = path.resolve(__dirname, '../../../..');
-const cli = path.join(root, 'packages/librechat-sso/dist/cli/main.js');
 const tmp = mkdtempSync(path.join(tmpdir(), 'doctor-cli-'));
 let h: Awaited<ReturnType<typeof startHarness>>;
 let env: Record<string, string>;
@@ -39,7 +38,7 @@ beforeAll(async () => {
   librechat = path.join(tmp, 'librechat');
   mkdirSync(path.join(librechat, 'api'), { recursive: true });
   writeFileSync(path.join(librechat, 'package.json'), JSON.stringify({ name: 'LibreChat', version: 'v0.8.7' }));
-  const set = path.join(root, 'patches/v0.8.7');
+  const set = path.join(ROOT, 'patches/v0.8.7');
   for (const name of readdirSync(set).filter((f) => f.endsWith('.patch'))) {
     for (const c of parsePatch(readFileSync(path.join(set, name), 'utf8'))) {
       mkdirSync(path.dirname(path.join(librechat, c.path)), { recursive: true });
@@ -70,7 +69,7 @@ afterAll(async () => {
 
 const run = (args: string[], extra: Record<string, string> = {}) =>
   new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [cli, 'doctor', ...args], { env: { ...env, ...extra }, timeout: 30_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [CLI, 'doctor', ...args], { env: { ...env, ...extra }, timeout: 30_000 }, (err, stdout, stderr) =>
       resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -1,13 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { claims, nowSec, sign, SECRET } from '../../../../test/helpers/tokens';
+import { runCli } from '../../../../test/helpers/cli';
+import { claims, nowSec, sign } from '../../../../test/helpers/tokens';
 
 /** The built CLI, run as an operator runs it: the example librechat.yaml, keys from env. */
-const root = path.resolve(__dirname, '../../../..');
-const cli = path.join(root, 'packages/librechat-sso/dist/cli/main.js');
-const env = { PATH: process.env.PATH!, CONFIG_PATH: path.join(root, 'librechat.yaml'), SHINEGOLD_JWT_SECRET: SECRET };
-const run = (args: string[], input = '', extra: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [cli, ...args], { input, env: { ...env, ...extra }, encoding: 'utf8' });
+const run = (args: string[], input = '', extra: Record<string, string> = {}) => runCli(args, { input, env: extra });
 const token = (over: Record<string, unknown> = {}) =>
   sign(claims({ iss: 'https://shinegold.com', aud: 'chat.shinegold.com', roles: ['vip'], ...over }));
 

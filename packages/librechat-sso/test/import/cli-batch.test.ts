@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { runCliAsync } from '../../../../test/helpers/cli';
 import mongoose from 'mongoose';
 import { dbUri, openTestDb, TestDb } from '../../../../test/helpers/db';
 import { SECRET, config as buildConfig } from '../../../../test/helpers/tokens';
@@ -10,8 +10,6 @@ import { documentRow, projection, validateFieldMap } from '../../src/import/mong
 import { ConfigError } from '../../src/errors';
 
 /** The import command with batches, CSV reports, resume and the MongoDB source, as an operator runs it. */
-const root = path.resolve(__dirname, '../../../..');
-const cli = path.join(root, 'packages/librechat-sso/dist/cli/main.js');
 let db: TestDb;
 let dir: string;
 
@@ -21,17 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const run = (args: string[]) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, 'import', ...args], {
-      env: { PATH: process.env.PATH!, CONFIG_PATH: path.join(root, 'librechat.yaml'), SHINEGOLD_JWT_SECRET: SECRET, MONGO_URI: db.uri },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+const run = (args: string[]) => runCliAsync(['import', ...args], { MONGO_URI: db.uri });
 const users = (prefix: string, n: number, from = 1) =>
   Array.from({ length: n }, (_, i) => JSON.stringify({ id: `${prefix}-${i + from}`, email: `${prefix}${i + from}@example.com`, email_verified: true, name: `N ${i + from}` })).join('\n');
 

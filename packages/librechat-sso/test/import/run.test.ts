@@ -1,13 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { runCli } from '../../../../test/helpers/cli';
 import { dbUri, openTestDb, TestDb } from '../../../../test/helpers/db';
-import { SECRET } from '../../../../test/helpers/tokens';
 
 /** The import command as an operator runs it, against the real database. */
-const root = path.resolve(__dirname, '../../../..');
-const cli = path.join(root, 'packages/librechat-sso/dist/cli/main.js');
 let db: TestDb;
 let dir: string;
 
@@ -17,11 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const run = (args: string[]) =>
-  spawnSync(process.execPath, [cli, 'import', ...args], {
-    env: { PATH: process.env.PATH!, CONFIG_PATH: path.join(root, 'librechat.yaml'), SHINEGOLD_JWT_SECRET: SECRET, MONGO_URI: db.uri },
-    encoding: 'utf8',
-  });
+const run = (args: string[]) => runCli(['import', ...args], { env: { MONGO_URI: db.uri } });
 const report = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
 it('imports JSONL rows, reports each row, and never stops on a bad one', async () => {
@@ -82,7 +75,7 @@ it('resumes after an interrupt, skipping rows already in the report', async () =
 });
 
 it('refuses to run without a database', () => {
-  const r = spawnSync(process.execPath, [cli, 'import', path.join(dir, 'users.csv')], { env: { PATH: process.env.PATH! }, encoding: 'utf8' });
+  const r = runCli(['import', path.join(dir, 'users.csv')], { exactEnv: { PATH: process.env.PATH! } });
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/MONGO_URI is not set/);
   expect(dbUri('x')).toMatch(/\/x$/);
