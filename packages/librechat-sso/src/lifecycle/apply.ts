@@ -1,4 +1,4 @@
-import { revocationMark } from '../session/revocation';
+import { endAllSessions } from '../session/revocation';
 import type { ProviderConfig, ShinegoldConfig } from '../config/schema';
 import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
 import { hasLocalPassword, linkRefusal } from '../identity/linking';
@@ -86,11 +86,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
 
   /** Sessions deleted (or counted, dry) and access tokens revoked for a user being shut out. */
   async function endSessions(user: Record<string, any>, dry: boolean): Promise<number> {
-    const id = String(user._id);
-    if (dry) return Session.countDocuments({ user: user._id });
-    const res = await methods.deleteAllUserSessions({ userId: id });
-    await methods.updateUser(id, { shinegoldRevokedBefore: revocationMark(clock(), user.shinegoldRevokedBefore) });
-    return res?.deletedCount ?? 0;
+    return dry ? Session.countDocuments({ user: user._id }) : endAllSessions(methods, user, clock());
   }
 
   /**
@@ -120,7 +116,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
         return;
       }
       // Disabled already (a delete wins over a ban), or the row went away meanwhile: try again.
-      if ((await Mapping.findById(_id).select('status').lean<Pick<IdentityDoc, 'status'>>())?.status === 'disabled') return;
+      if ((await readMapping(provider, externalId))?.status === 'disabled') return;
     }
     throw new SsoUnavailable('SG_DB_UNAVAILABLE', undefined, { reason: 'the mapping row kept changing; retry' });
   }

@@ -1,6 +1,6 @@
 import { firstUse } from '../store/replay';
 import { validateEnvelope } from '../token/envelope';
-import { revocationMark } from './revocation';
+import { endAllSessions } from './revocation';
 import type { AuditSink } from '../audit';
 import { errorFields } from '../audit';
 import type { ProviderConfig } from '../config/schema';
@@ -74,12 +74,8 @@ export function createBackchannel(deps: { verifier: Verifier; store: Store; audi
       // main-site sessions of the person keep their tokens.
       const everywhere = !claims.sid;
       for (const userId of userIds) {
-        await store.methods.deleteAllUserSessions({ userId });
-        const user = await store.methods.getUserById(userId, 'shinegoldRevokedBefore shinegoldLoggedOutAt');
-        await store.methods.updateUser(userId, {
-          shinegoldRevokedBefore: revocationMark(nowSec, user?.shinegoldRevokedBefore),
-          ...(everywhere ? { shinegoldLoggedOutAt: Math.max(nowSec, user?.shinegoldLoggedOutAt ?? 0) } : {}),
-        });
+        const user = (await store.methods.getUserById(userId, 'shinegoldRevokedBefore shinegoldLoggedOutAt')) ?? { _id: userId };
+        await endAllSessions(store.methods, user, nowSec, everywhere ? { shinegoldLoggedOutAt: Math.max(nowSec, user.shinegoldLoggedOutAt ?? 0) } : {});
       }
       audit({ event: 'logout.backchannel', outcome: 'success', provider: provider.name, externalId: claims.sub, detail: { users: userIds.size, bySid: !!claims.sid, everywhere: everywhere || undefined } });
       return { status: 200, users: userIds.size };

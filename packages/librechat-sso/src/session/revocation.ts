@@ -1,3 +1,5 @@
+import type { LibreChatMethods } from '../store/models';
+
 /**
  * Access tokens LibreChat issued before a mirrored logout must stop working at once, not when
  * they expire (15 minutes by default). A logout writes `shinegoldRevokedBefore` (seconds) on the
@@ -19,6 +21,24 @@ export function isRevoked(user: { shinegoldRevokedBefore?: number | null } | nul
  */
 export function revocationMark(nowSec: number, previous?: unknown): number {
   return Math.max(nowSec + 1, (typeof previous === 'number' ? previous : 0) + 1);
+}
+
+/**
+ * Shuts a user out of chat now: every LibreChat session deleted (through data-schemas), then the
+ * mark moved (with `also`, written in the same update), so access tokens issued so far die at
+ * once. The order matters: a session the bridge creates meanwhile is either deleted here or
+ * carries a token older than the mark. Returns the number of sessions deleted.
+ */
+export async function endAllSessions(
+  methods: Pick<LibreChatMethods, 'deleteAllUserSessions' | 'updateUser'>,
+  user: Record<string, any>,
+  nowSec: number,
+  also: Record<string, unknown> = {},
+): Promise<number> {
+  const userId = String(user._id);
+  const res = await methods.deleteAllUserSessions({ userId });
+  await methods.updateUser(userId, { shinegoldRevokedBefore: revocationMark(nowSec, user.shinegoldRevokedBefore), ...also });
+  return res?.deletedCount ?? 0;
 }
 
 interface PassportLike {
