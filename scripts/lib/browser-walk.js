@@ -105,7 +105,9 @@ async function walk({ main, chat, users, shots, timeoutMs = 20_000, log = () => 
     await step('log out in chat logs the main site out too', async () => {
       await page.click('[data-testid="nav-user"]');
       await page.getByText('Log out', { exact: true }).click();
-      await page.waitForURL((u) => u.origin === mainOrigin, { timeout: timeoutMs });
+      await page.waitForURL((u) => u.origin === mainOrigin && u.pathname !== '/logout', { timeout: timeoutMs });
+      // The main site clears its cookie in its /logout answer; give the navigation time to land.
+      for (const until = Date.now() + timeoutMs; (await parentCookie()) && Date.now() < until; ) await page.waitForTimeout(100);
       if (await parentCookie()) throw new Error('the parent cookie is still there');
       await page.goto(`${main}/`);
       const status = await page.textContent('#main-status');

@@ -6,11 +6,22 @@ import { SECRET } from './tokens';
 export const ROOT = path.resolve(__dirname, '../..');
 export const CLI = path.join(ROOT, 'packages/librechat-sso/dist/cli/main.js');
 
-/** The environment an operator runs the CLI with: the example librechat.yaml and the test key. */
+/** What LibreChat itself needs beside the section (as docker-compose.override.yml sets the login entry). */
+export const LIBRECHAT_ENV: Record<string, string> = {
+  JWT_REFRESH_SECRET: 'cli-refresh-secret-that-is-32-bytes-long!',
+  OPENID_CLIENT_ID: 'shinegold-sso',
+  OPENID_CLIENT_SECRET: 'not-used-no-openid-client-is-configured',
+  OPENID_ISSUER: 'https://shinegold-sso.invalid',
+  OPENID_SESSION_SECRET: 'not-used-no-openid-client-is-configured',
+  OPENID_AUTO_REDIRECT: 'true',
+};
+
+/** The environment an operator runs the CLI with (inside LibreChat's): the example librechat.yaml, the test key, LibreChat's variables. */
 export const cliEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
   PATH: process.env.PATH!,
   CONFIG_PATH: path.join(ROOT, 'librechat.yaml'),
   SHINEGOLD_JWT_SECRET: SECRET,
+  ...LIBRECHAT_ENV,
   ...extra,
 });
 

@@ -14,6 +14,7 @@ export type AuditEventName =
   | 'user.linked'
   | 'user.synced'
   | 'role.changed'
+  | 'role.withheld'
   | 'session.bridged'
   | 'session.ended'
   | 'logout.chat'
@@ -22,7 +23,10 @@ export type AuditEventName =
   | 'lifecycle.refused'
   | 'import.run'
   | 'breakglass.used'
-  | 'breakglass.refused';
+  | 'breakglass.refused'
+  | 'entry.refused'
+  | 'credits.applied'
+  | 'usage.read';
 
 export interface AuditEvent {
   event: AuditEventName;

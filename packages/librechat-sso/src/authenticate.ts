@@ -1,46 +1,77 @@
-import { AuditSink, errorFields } from './audit';
-import { ShinegoldConfig } from './config/schema';
+import { AuditEvent, AuditSink, errorFields } from './audit';
+import type { ShinegoldConfig } from './config/schema';
 import { isRefusal, SsoRefusal } from './errors';
 import { Identity, mapIdentity } from './identity/map';
-import { ProvisionResult, Provisioner } from './identity/provision';
-import { Metrics } from './metrics';
-import { extractToken, TokenSource } from './token/extract';
-import { Verifier, VerifiedToken } from './token/verify';
+import type { ProvisionResult, Provisioner } from './identity/provision';
+import type { Metrics } from './metrics';
+import { isSessionLoggedOut } from './session/revocation';
+import type { Store } from './store/models';
+import { cookieValues, extractToken, TokenSource } from './token/extract';
+import { peekSubject } from './token/peek';
+import type { Clock, Verifier, VerifiedToken } from './token/verify';
 
 /**
- * The core pipeline, free of Express and passport: token source -> verified claims ->
- * identity -> LibreChat user (found, created or linked, then synced). Throws SsoRefusal for a
- * bad credential and SsoUnavailable for a broken dependency; audits and counts both.
+ * The core pipeline, free of Express and passport: token source -> verified claims -> identity
+ * -> LibreChat user (found, created or linked, then synced). Throws SsoRefusal for a bad
+ * credential and SsoUnavailable for a broken dependency; audits and counts both. Every refusal's
+ * audit line names the person: the provider and external id once the token verified, else the
+ * unverified `sub` it carries, marked as such.
  */
 export interface Authentication extends ProvisionResult {
   token: VerifiedToken;
   identity: Identity;
 }
 
+export interface AuthenticateOptions {
+  /**
+   * Check that the main site did not log the token's session (`sid`) out (one read). The session
+   * bridge checks this itself only when it opens a chat session: a session that exists was
+   * opened after that check, and a logout of its sid ends it.
+   */
+  sessionCheck?: boolean;
+}
+
 export interface Authenticator {
   /** Judges the token only (no database): used by verify-token and the session bridge. */
   judge(src: TokenSource): Promise<{ token: VerifiedToken; identity: Identity }>;
-  authenticate(src: TokenSource): Promise<Authentication>;
+  authenticate(src: TokenSource, opts?: AuthenticateOptions): Promise<Authentication>;
+  /** Whether the main site logged out the session this identity's token belongs to. */
+  sessionLoggedOut(identity: Identity): Promise<boolean>;
+  /** Who a refusal concerns, for its audit line (never the token itself). */
+  who(src: TokenSource, identity?: Identity, provider?: string): Pick<AuditEvent, 'provider' | 'externalId' | 'detail'>;
 }
 
 export function createAuthenticator(deps: {
   config: ShinegoldConfig;
   verifier: Verifier;
   provisioner: Provisioner;
+  store: Store;
   audit: AuditSink;
+  clock: Clock;
   metrics?: Metrics;
 }): Authenticator {
-  const { config, verifier, provisioner, audit, metrics } = deps;
+  const { config, verifier, provisioner, store, audit, metrics, clock } = deps;
 
   async function judge(src: TokenSource) {
     const found = extractToken(src, { cookieName: config.cookieName, acceptBearer: config.acceptBearer });
     if (!found) throw new SsoRefusal('SG_TOKEN_MISSING');
     const token = await verifier.verify(found.token);
-    const identity: Identity = { ...mapIdentity(token.claims, token.provider.name, config), issuedAt: token.claims.iat ?? 0 };
-    return { token, identity };
+    return { token, identity: mapIdentity(token.claims, token.provider, config) };
   }
 
-  async function authenticate(src: TokenSource): Promise<Authentication> {
+  async function sessionLoggedOut(identity: Identity): Promise<boolean> {
+    return !!identity.sessionId && (await isSessionLoggedOut(store, identity.provider, identity.sessionId, clock()));
+  }
+
+  function who(src: TokenSource, identity?: Identity, provider?: string): Pick<AuditEvent, 'provider' | 'externalId' | 'detail'> {
+    if (identity) return { provider: identity.provider, externalId: identity.externalId };
+    const raw = cookieValues(src.cookieHeader, config.cookieName)[0] ?? /^Bearer\s+(\S+)/i.exec(src.authorization ?? '')?.[1];
+    const seen = peekSubject(raw);
+    const named = provider ?? (config.providers.length === 1 ? config.providers[0].name : config.providers.find((p) => p.issuer === seen?.iss)?.name);
+    return { provider: named, ...(seen?.sub ? { externalId: seen.sub, detail: { subjectUnverified: true } } : {}) };
+  }
+
+  async function authenticate(src: TokenSource, opts: AuthenticateOptions = {}): Promise<Authentication> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     let identity: Identity | undefined;
@@ -49,19 +80,26 @@ export function createAuthenticator(deps: {
       const judged = await judge(src);
       identity = judged.identity;
       provider = judged.token.provider.name;
-      const result = await provisioner.provision(identity);
+      if (opts.sessionCheck !== false && (await sessionLoggedOut(identity))) {
+        throw new SsoRefusal('SG_TOKEN_LOGGED_OUT', { reason: 'session logged out' });
+      }
+      const result = await provisioner.provision(identity, 'login');
       const userId = String(result.user._id);
-      const who = { provider, externalId: identity.externalId, userId };
-      if (result.created) audit({ event: 'user.created', outcome: 'success', ...who });
-      if (result.linked) audit({ event: 'user.linked', outcome: 'success', ...who });
-      if (result.sync.changed.length > 0) audit({ event: 'user.synced', outcome: 'success', ...who, detail: { fields: result.sync.changed, emailCollision: result.sync.emailCollision || undefined } });
+      const person = { provider, externalId: identity.externalId, userId };
+      if (result.created) audit({ event: 'user.created', outcome: 'success', ...person });
+      if (result.linked) audit({ event: 'user.linked', outcome: 'success', ...person });
+      if (result.sync.changed.length > 0 || result.sync.idConflicts) {
+        audit({ event: 'user.synced', outcome: 'success', ...person, detail: { fields: result.sync.changed, emailCollision: result.sync.emailCollision || undefined, idConflicts: result.sync.idConflicts } });
+      }
+      if (result.sync.withheld) audit({ event: 'role.withheld', outcome: 'success', ...person, detail: { ...result.sync.withheld, given: identity.role.role } });
       if (result.sync.role || (result.created && result.user.role === 'ADMIN')) {
-        audit({ event: 'role.changed', outcome: 'success', ...who, detail: result.sync.role ?? { from: null, to: result.user.role } });
+        audit({ event: 'role.changed', outcome: 'success', ...person, detail: result.sync.role ?? { from: null, to: result.user.role } });
         metrics?.users.inc({ event: 'role.changed' });
       }
       if (result.created) metrics?.users.inc({ event: 'created' });
       if (result.linked) metrics?.users.inc({ event: 'linked' });
-      audit({ event: 'login.accepted', outcome: 'success', ...who, detail: identity.ignored.length ? { ignoredClaims: identity.ignored } : undefined });
+      const notes = { ...(identity.ignored.length ? { ignoredClaims: identity.ignored } : {}), ...(result.stale ? { olderThanLastUpdate: true } : {}) };
+      audit({ event: 'login.accepted', outcome: 'success', ...person, detail: Object.keys(notes).length ? notes : undefined });
       metrics?.logins.inc({ outcome: 'accepted', code: 'OK', provider });
       metrics?.duration.observe({ outcome: 'accepted' }, seconds());
       return { ...result, token: judged.token, identity };
@@ -69,12 +107,13 @@ export function createAuthenticator(deps: {
       const refused = isRefusal(e);
       const fields = errorFields(e);
       if (!provider && typeof fields.detail?.provider === 'string') provider = fields.detail.provider;
+      const person = who(src, identity, provider);
       audit({
         event: refused ? 'login.refused' : 'login.error',
         outcome: refused ? 'failure' : 'error',
-        provider,
-        externalId: identity?.externalId,
-        ...fields,
+        ...person,
+        code: fields.code,
+        detail: { ...fields.detail, ...person.detail },
       });
       metrics?.logins.inc({ outcome: refused ? 'refused' : 'error', code: fields.code ?? 'SG_INTERNAL', provider: provider ?? 'unknown' });
       metrics?.duration.observe({ outcome: refused ? 'refused' : 'error' }, seconds());
@@ -82,5 +121,5 @@ export function createAuthenticator(deps: {
     }
   }
 
-  return { judge, authenticate };
+  return { judge, authenticate, sessionLoggedOut, who };
 }

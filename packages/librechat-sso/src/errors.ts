@@ -44,7 +44,11 @@ export const REFUSAL_CODES = {
   SG_RETURN_URL_REFUSED: 'The return URL is not on the allowlist.',
   SG_LOCAL_LOGIN_DISABLED: 'LibreChat\'s own password login and registration are closed while SSO is enforced.',
   SG_SESSION_REVOKED: 'The LibreChat access token was issued before a logout or ban of this user.',
-  SG_TOKEN_LOGGED_OUT: 'The main-site token was issued before the main site logged this user out (back-channel logout).',
+  SG_TOKEN_LOGGED_OUT: 'The main-site token was issued before the main site logged this person or this session out.',
+  SG_TOKEN_DUPLICATE_COOKIE: 'The browser sent the main-site cookie more than once (another site under the parent domain set one too).',
+  SG_MFA_REQUIRED: 'The role this person has needs a second factor on the main site, and this login shows none.',
+  SG_BOUNCE_LIMIT: 'The main site sent the person back to chat again without a sign-in chat can use.',
+  SG_USAGE_TOKEN_INVALID: 'The usage request is not signed correctly or its period is not valid.',
 } as const;
 
 export const UNAVAILABLE_CODES = {
@@ -56,6 +60,57 @@ export const UNAVAILABLE_CODES = {
 export type RefusalCode = keyof typeof REFUSAL_CODES;
 export type UnavailableCode = keyof typeof UNAVAILABLE_CODES;
 export type SsoErrorCode = RefusalCode | UnavailableCode | 'SG_CONFIG_INVALID';
+
+/**
+ * The HTTP status of every code, in one table. Refusals of the credential are 401; a person the
+ * main site keeps out (or who lacks what entry needs) 403; a bad signed call from the main site
+ * 400; a broken dependency 503. Codes that never reach HTTP on their own (a return URL replaced
+ * by the chat root, the configuration) are 400 and 500 for completeness.
+ */
+export const HTTP_STATUS: Readonly<Record<SsoErrorCode, number>> = {
+  SG_TOKEN_MISSING: 401,
+  SG_TOKEN_AMBIGUOUS: 401,
+  SG_TOKEN_TOO_LARGE: 401,
+  SG_TOKEN_MALFORMED: 401,
+  SG_TOKEN_ALG_NOT_ALLOWED: 401,
+  SG_TOKEN_CRIT_UNSUPPORTED: 401,
+  SG_TOKEN_UNKNOWN_KID: 401,
+  SG_TOKEN_BAD_SIGNATURE: 401,
+  SG_TOKEN_EXPIRED: 401,
+  SG_TOKEN_NOT_YET_VALID: 401,
+  SG_TOKEN_ISSUED_IN_FUTURE: 401,
+  SG_TOKEN_TOO_OLD: 401,
+  SG_TOKEN_BAD_ISSUER: 401,
+  SG_TOKEN_BAD_AUDIENCE: 401,
+  SG_TOKEN_CLAIM_MISSING: 401,
+  SG_TOKEN_CLAIM_INVALID: 401,
+  SG_TOKEN_REPLAYED: 400,
+  SG_TOKEN_WRONG_TYPE: 401,
+  SG_PROVIDER_UNKNOWN: 401,
+  SG_PROVIDER_INACTIVE: 401,
+  SG_ROLE_REQUIRED: 403,
+  SG_EMAIL_MISSING: 403,
+  SG_ACCOUNT_LINKED_ELSEWHERE: 403,
+  SG_LINK_REFUSED: 403,
+  SG_USER_BANNED: 403,
+  SG_USER_DISABLED: 403,
+  SG_LOGOUT_TOKEN_INVALID: 400,
+  SG_SYNC_UNAUTHORIZED: 400,
+  SG_LIFECYCLE_TOKEN_INVALID: 400,
+  SG_BREAK_GLASS_REFUSED: 403,
+  SG_RETURN_URL_REFUSED: 400,
+  SG_LOCAL_LOGIN_DISABLED: 403,
+  SG_SESSION_REVOKED: 401,
+  SG_TOKEN_LOGGED_OUT: 401,
+  SG_TOKEN_DUPLICATE_COOKIE: 401,
+  SG_MFA_REQUIRED: 403,
+  SG_BOUNCE_LIMIT: 401,
+  SG_USAGE_TOKEN_INVALID: 400,
+  SG_KEYS_UNAVAILABLE: 503,
+  SG_DB_UNAVAILABLE: 503,
+  SG_PROVISION_TIMEOUT: 503,
+  SG_CONFIG_INVALID: 500,
+};
 
 /** Base class: `code` is stable, `detail` is for logs only (never secrets or tokens). */
 export abstract class SsoError extends Error {
@@ -79,18 +134,19 @@ export class SsoRefusal extends SsoError {
   constructor(code: RefusalCode, detail?: Record<string, unknown>, message?: string) {
     super(message ?? REFUSAL_CODES[code], detail);
     this.code = code;
-    this.status = code === 'SG_ROLE_REQUIRED' || code === 'SG_USER_BANNED' || code === 'SG_USER_DISABLED' ? 403 : 401;
+    this.status = HTTP_STATUS[code];
   }
 }
 
 /** A dependency is broken: passport `error`, 503. `cause` is kept for logs. */
 export class SsoUnavailable extends SsoError {
   readonly code: UnavailableCode;
-  readonly status = 503;
+  readonly status: number;
 
   constructor(code: UnavailableCode, cause?: unknown, detail?: Record<string, unknown>) {
     super(UNAVAILABLE_CODES[code], detail);
     this.code = code;
+    this.status = HTTP_STATUS[code];
     if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
   }
 }
@@ -98,7 +154,7 @@ export class SsoUnavailable extends SsoError {
 /** The configuration is invalid; `problems` lists every problem as a sentence. */
 export class ConfigError extends SsoError {
   readonly code = 'SG_CONFIG_INVALID' as const;
-  readonly status = 500;
+  readonly status = HTTP_STATUS.SG_CONFIG_INVALID;
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {

@@ -60,7 +60,7 @@ export function createShinegoldSSO(deps: ShinegoldDeps): ShinegoldSSO {
   const provisioner = createProvisioner(store, deps.config, deps.provision);
   const metrics = createMetrics();
   const audit = deps.audit ?? loggerSink(deps.logger);
-  const authenticator = createAuthenticator({ config: deps.config, verifier, provisioner, audit, metrics });
+  const authenticator = createAuthenticator({ config: deps.config, verifier, provisioner, store, audit, metrics, clock });
   const strategy = new ShinegoldStrategy(authenticator);
   return { config: deps.config, strategy, authenticator, verifier, provisioner, store, metrics, audit, clock };
 }

@@ -83,7 +83,7 @@ export function createLibreChatStandIn(sso: ShinegoldSSO, opts: StandInOptions =
   auth.post('/login', (_req: Request, res: Response) => res.set('x-harness', 'native').status(200).send({ message: 'native login' }));
 
   app.use('/api/auth', auth);
-  if (opts.addon !== false) app.use('/oauth', createOAuthEntryRouter(sso.config));
+  if (opts.addon !== false) app.use('/oauth', createOAuthEntryRouter(sso, env));
   app.get('/api/config', (_req: Request, res: Response) => res.json(preLoginConfig(env)));
   // requireJwtAuth: Bearer access token signed with JWT_SECRET, user looked up by id.
   app.get('/api/user', async (req: Request, res: Response) => {

@@ -1,7 +1,7 @@
 import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
 import type { ProviderConfig } from '../config/schema';
 import { ASYMMETRIC_ALGS } from '../config/schema';
-import { algorithmsForPublicKey } from '../config/validate';
+import { algorithmsForPublicKey } from '../config/keys';
 import { errorReason, fail, Finding, isLocalHost, ok, warn } from './finding';
 import { checkPublicKey } from './keys';
 

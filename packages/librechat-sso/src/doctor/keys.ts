@@ -1,7 +1,7 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import type { ProviderConfig } from '../config/schema';
 import { HMAC_ALGS, HMAC_MIN_BYTES } from '../config/schema';
-import { algorithmsForPublicKey } from '../config/validate';
+import { algorithmsForPublicKey } from '../config/keys';
 import { fail, Finding, ok, warn } from './finding';
 
 /**

@@ -1,38 +1,58 @@
 import { randomBytes } from 'node:crypto';
-import { ShinegoldConfig } from '../config/schema';
+import type { ShinegoldConfig } from '../config/schema';
 import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
+import { isDuplicateKey, USER_FIELDS } from '../store/constants';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { BoundedCache } from './cache';
-import { Identity } from './map';
-import { hasLocalPassword, linkRefusal } from './linking';
-import { newUserFields, planSync, SyncPlan } from './sync';
+import { policyFor, readFacts, ReadFacts, UserDoc } from './facts';
+import { abandonLease, acquireLease, finishLease, Lease } from './lease';
+import type { Identity } from './map';
+import { eventIsStale, latestMarks, loginStanding, Marks, notNewerThan, writableBy } from './ordering';
+import { AccountDecision, resolveAccount } from './resolve';
+import { mapRole } from './roles';
+import { EMPTY_PLAN, newUserFields, planSync, SyncPlan, usernameBase } from './sync';
 
 /**
- * Find, create or link the LibreChat user for an identity, then keep it in step.
+ * Executes the account decision (resolve.ts) for one person, and keeps the account in step.
+ * A login, a lifecycle `user.updated` and an import row (per-row path) all come through here;
+ * `plan` is the same with no write: the dry run.
  *
- * Race safety without transactions or process-local locks (LibreChat runs replicas; FerretDB
- * has no transactions): the identity mapping row is the lock. Its unique index on
- * (provider, externalId) lets exactly one request insert it with a creation lease; that request
- * creates or links the user and then fills in `userId`. Every other request waits for
- * `userId` to appear. A lease older than `leaseMs` (its holder died) may be taken over.
+ * Race safety without transactions or process-local locks: the creation lease (lease.ts). Every
+ * write that carries the main site's word is conditional on the ordering marks (ordering.ts),
+ * so a token and an update racing each other cannot interleave the wrong way.
  *
- * Nothing is half-written: if creating or linking fails, the lease row is removed again (and a
- * user we created in this call is deleted), so the next login starts clean.
- *
- * The hot path (a known user's refresh) costs one read: the active mapping row is kept in a
+ * The hot path (a known person's refresh) costs one read: the active mapping row is kept in a
  * bounded in-process cache, and only the LibreChat user is read. The user document is the
- * freshness signal: everything that changes a mapping's status behind our back (ban, disable,
- * delete, back-channel logout) also writes `shinegoldRevokedBefore` on the user or removes the
- * user, so a cached row is used only while the user still carries the value seen when it was
- * cached. Other mapping fields (extensions, lastLoginAt) may be stale for at most `ttlMs`; they
- * only decide whether to write, and a write sets them from the token again.
+ * freshness stamp: everything that changes a mapping's status or marks behind our back (ban,
+ * disable, delete, back-channel logout) also moves `shinegoldRevokedBefore` on the user (or
+ * removes the user), so a cached row is used only while the user still carries the value seen
+ * when it was cached. What else a cached row holds (extensions, lastLoginAt) only decides whether
+ * to write, and each such write is conditional in the database.
  */
+export type Source = 'login' | 'event' | 'import';
+
 export interface ProvisionResult {
-  user: Record<string, any>;
+  user: UserDoc;
   mapping: IdentityDoc;
+  /** How the account was found: the decision that was executed. */
+  decision: 'known' | 'adopt' | 'link' | 'create';
   created: boolean;
   linked: boolean;
   sync: SyncPlan;
+  /**
+   * The identity is older than what the main site said since (ordering.ts): it wrote nothing of
+   * what it claims. A login still logs the person in; an event changed nothing.
+   */
+  stale: boolean;
+}
+
+/** The dry run: what `provision` would do, from the same facts, writing nothing. */
+export interface ProvisionPlan {
+  decision: AccountDecision;
+  /** For known, adopt and link: what would change on the account. */
+  sync?: SyncPlan;
+  stale?: boolean;
+  userId?: string;
 }
 
 export interface ProvisionOptions {
@@ -41,10 +61,10 @@ export interface ProvisionOptions {
   now?: () => Date;
   /** lastLoginAt is refreshed at most this often for an unchanged login (default 60 s). */
   lastLoginGranularityMs?: number;
-  /** The provider whose external id is also written to `user.shinegoldUserId`. */
-  primaryProvider?: string;
   /** Active mapping rows kept in process (default 10,000 rows for 60 s; `max: 0` turns it off). */
   mappingCache?: { max?: number; ttlMs?: number };
+  /** Main-site sessions remembered per person for logout by sid (default 64). */
+  maxSids?: number;
 }
 
 interface CachedMapping {
@@ -57,13 +77,12 @@ export function statusRefusal(status: IdentityDoc['status']): SsoRefusal {
   return new SsoRefusal(status === 'banned' ? 'SG_USER_BANNED' : 'SG_USER_DISABLED');
 }
 
-const DUPLICATE = 11000;
-const isDuplicate = (e: unknown) => (e as { code?: number })?.code === DUPLICATE || /E11000/.test(String((e as Error)?.message));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const USER_FIELDS = '-password -__v -totpSecret -backupCodes';
+const revokedOf = (user: UserDoc): number | null => (typeof user.shinegoldRevokedBefore === 'number' ? user.shinegoldRevokedBefore : null);
+const userMarks = (user: UserDoc | null): Marks => ({ loggedOutAt: user?.shinegoldLoggedOutAt ?? null, updatedAt: user?.shinegoldUpdatedAt ?? null });
 
 /** Runs a database call; any failure that is not ours becomes SG_DB_UNAVAILABLE. */
-async function db<T>(what: string, fn: () => Promise<T>): Promise<T> {
+export async function db<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -76,16 +95,14 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
   const leaseMs = opts.leaseMs ?? 10_000;
   const pollMs = opts.pollMs ?? 25;
   const lastLoginGranularityMs = opts.lastLoginGranularityMs ?? 60_000;
+  const maxSids = opts.maxSids ?? 64;
   const now = opts.now ?? (() => new Date());
-  const primary = opts.primaryProvider ?? (config.providers.find((p) => p.name === 'shinegold') ?? config.providers[0])?.name;
-  const { Identity, User, methods } = store;
+  const { Identity: Mapping, User, methods } = store;
   const cache = new BoundedCache<string, CachedMapping>(opts.mappingCache?.max ?? 10_000, opts.mappingCache?.ttlMs ?? 60_000);
-  const revokedOf = (user: Record<string, any>): number | null =>
-    typeof user.shinegoldRevokedBefore === 'number' ? user.shinegoldRevokedBefore : null;
+  const tolerance = (identity: Identity) => config.providers.find((p) => p.name === identity.provider)?.clockToleranceSec ?? 0;
 
-  async function uniqueUsername(wanted: string | undefined, email: string | undefined): Promise<string> {
-    const base =
-      (wanted || email?.split('@')[0] || 'user').toLowerCase().replace(/[^a-z0-9._-]/g, '').slice(0, 40) || 'user';
+  async function uniqueUsername(identity: Identity): Promise<string> {
+    const base = usernameBase(identity);
     if (!(await User.exists({ username: base }))) return base;
     for (let i = 0; i < 5; i++) {
       const candidate = `${base}-${randomBytes(3).toString('hex')}`;
@@ -94,122 +111,206 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     return `${base}-${randomBytes(6).toString('hex')}`;
   }
 
-  /** Is this LibreChat user already linked to another external identity of this provider? */
-  async function linkedElsewhere(user: Record<string, any>, identity: Identity): Promise<boolean> {
-    if (identity.provider === primary && user.shinegoldUserId && user.shinegoldUserId !== identity.externalId) return true;
-    const other = await Identity.exists({
-      provider: identity.provider,
-      userId: user._id,
-      externalId: { $ne: identity.externalId },
-    });
-    return other !== null;
+  /** What sync needs to know beyond the user: who else holds the new email or third-party ids. */
+  async function syncFacts(user: UserDoc, identity: Identity, source: Source) {
+    const emailTakenByOther =
+      !!identity.email && identity.email !== user.email && config.sync.email === 'always' && (await User.exists({ email: identity.email, _id: { $ne: user._id } })) !== null;
+    const held = new Set<string>();
+    for (const [field, id] of Object.entries(identity.thirdPartyIds)) {
+      if (user[field] !== id && (await User.exists({ [field]: id, _id: { $ne: user._id } })) !== null) held.add(field);
+    }
+    return { emailTakenByOther, idsHeldByOthers: held, event: source !== 'login' };
   }
 
-  /** Creates or links the user for a lease we hold. Returns the user and whether it was created. */
-  async function createOrLink(identity: Identity, retried = false): Promise<{ user: Record<string, any>; created: boolean; linked: boolean }> {
-    // 1. A user already carrying this shinegold id (e.g. imported, or a mapping row was lost).
-    if (identity.provider === primary) {
-      const byId = await User.findOne({ shinegoldUserId: identity.externalId }).select(USER_FIELDS).lean();
-      if (byId) return { user: byId as Record<string, any>, created: false, linked: false };
+  /**
+   * A known person: the ordering rule first (a login token from before a logout is refused; one
+   * from before the last update writes nothing), then the sync, written conditionally.
+   */
+  async function standing(user: UserDoc, mapping: IdentityDoc, identity: Identity, source: Source) {
+    const tol = tolerance(identity);
+    const marks = latestMarks(mapping.marks, userMarks(user));
+    let mayWrite = true;
+    if (source === 'login') {
+      const standing = loginStanding({ iat: identity.issuedAt }, marks, tol);
+      if (!standing.ok) throw new SsoRefusal(standing.code, { reason: standing.reason, iat: identity.issuedAt, loggedOutAt: marks.loggedOutAt });
+      mayWrite = standing.mayWrite;
+      // An older token's role claims decide nothing: the required-role gate reads the update's.
+      if (!mayWrite) {
+        const roles = config.providers.find((p) => p.name === identity.provider)!.roles;
+        const values = (mapping.claimsSnapshot?.roleValues as string[] | undefined) ?? [];
+        if (roles.required.length) mapRole(values, roles);
+      }
+    } else if (identity.issuedAt !== undefined && eventIsStale(identity.issuedAt, marks.updatedAt)) {
+      mayWrite = false;
     }
-    if (!identity.email) throw new SsoRefusal('SG_EMAIL_MISSING');
+    const plan = mayWrite ? planSync(user, mapping.extensions, identity, config, await syncFacts(user, identity, source)) : EMPTY_PLAN;
+    return { plan, stale: !mayWrite, marks, tol };
+  }
 
-    // 2. An existing account with the same email: link only under the policy.
-    const byEmail = await methods.findUser({ email: identity.email }, USER_FIELDS);
-    if (byEmail) {
-      if (await linkedElsewhere(byEmail, identity)) throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { provider: identity.provider });
-      const refusal = linkRefusal(identity, config, await hasLocalPassword(User, byEmail, config));
-      if (refusal) throw refusal;
-      if (identity.provider === primary) {
+  async function writeSync(user: UserDoc, mapping: IdentityDoc, identity: Identity, source: Source, plan: SyncPlan, tol: number, created: boolean, linked: boolean, stale: boolean) {
+    let current = user;
+    const t = identity.issuedAt;
+    const eventTime = source !== 'login' && t !== undefined ? t : undefined;
+    const userSet = plan.user;
+    if (Object.keys(userSet).length > 0) {
+      const guard = source === 'login' ? writableBy('shinegoldUpdatedAt', t, tol) : eventTime !== undefined ? notNewerThan('shinegoldUpdatedAt', eventTime) : {};
+      const update: Record<string, unknown> = { $set: userSet, $unset: { expiresAt: '' } };
+      if (eventTime !== undefined) update.$max = { shinegoldUpdatedAt: eventTime };
+      const written = await User.findOneAndUpdate({ _id: user._id, ...guard }, update, { new: true, runValidators: true }).select(USER_FIELDS).lean<UserDoc>();
+      // A newer update landed between our read and this write: it wins; nothing of ours is written.
+      if (written) current = written;
+      else {
+        current = (await methods.getUserById(String(user._id), USER_FIELDS)) ?? user;
+        stale = true;
+      }
+    }
+    // The mapping row is written only when something changed or lastLoginAt is stale: a known
+    // person's request then costs one read and no write (the hot path of every refresh).
+    const set: Record<string, unknown> = {};
+    const more: Record<string, unknown> = {};
+    if (source === 'login') {
+      const snap = snapshot(identity);
+      const staleLogin = !mapping.lastLoginAt || now().getTime() - new Date(mapping.lastLoginAt).getTime() > lastLoginGranularityMs;
+      if (staleLogin || created || linked) set.lastLoginAt = now();
+      if (!stale && JSON.stringify(mapping.claimsSnapshot ?? null) !== JSON.stringify(snap)) set.claimsSnapshot = snap;
+      if (identity.sessionId && !(mapping.sids ?? []).includes(identity.sessionId)) more.$addToSet = { sids: identity.sessionId };
+    } else if (!stale && (created || Object.keys(userSet).length > 0 || plan.extensions)) {
+      set.claimsSnapshot = snapshot(identity);
+      if (eventTime !== undefined) more.$max = { 'marks.updatedAt': eventTime };
+    }
+    if (!stale && plan.extensions) set.extensions = plan.extensions;
+    if (Object.keys(set).length === 0 && Object.keys(more).length === 0) return { user: current, mapping, stale };
+    const guard = source === 'login' ? writableBy('marks.updatedAt', t, tol) : eventTime !== undefined ? notNewerThan('marks.updatedAt', eventTime) : {};
+    // The profile parts of the row obey the ordering rule too; lastLoginAt and sids do not.
+    const filter = set.extensions || set.claimsSnapshot ? { _id: mapping._id, ...guard } : { _id: mapping._id };
+    const update: Record<string, unknown> = { ...more, ...(Object.keys(set).length ? { $set: set } : {}) };
+    const updated = (await Mapping.findOneAndUpdate(filter, update, { new: true }).lean<IdentityDoc>()) ?? (await Mapping.findById(mapping._id).lean<IdentityDoc>());
+    if (updated?.sids && updated.sids.length > maxSids) await Mapping.updateOne({ _id: mapping._id }, { $pop: { sids: -1 } });
+    return { user: current, mapping: updated ?? mapping, stale };
+  }
+
+  /** Adopts, links or creates the account for a lease we hold; returns the user. */
+  async function claimAccount(decision: AccountDecision, read: ReadFacts, identity: Identity, lease: Lease, source: Source): Promise<{ user: UserDoc; createdId?: string }> {
+    const primary = policyFor(config, identity.provider).primary;
+    if (decision.kind === 'adopt') return { user: read.candidate! };
+    if (decision.kind === 'link') {
+      if (primary) {
         // Conditional write: two different shinegold ids racing for one email cannot both win.
         const res = await User.updateOne(
-          { _id: byEmail._id, $or: [{ shinegoldUserId: { $exists: false } }, { shinegoldUserId: null }, { shinegoldUserId: identity.externalId }] },
+          { _id: read.candidate!._id, $or: [{ shinegoldUserId: { $exists: false } }, { shinegoldUserId: null }, { shinegoldUserId: identity.externalId }] },
           { $set: { shinegoldUserId: identity.externalId } },
         );
-        if (res.matchedCount === 0) throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { provider: identity.provider });
+        if (res.matchedCount === 0) throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { reason: 'another shinegold user linked this account meanwhile' });
       }
-      const user = await methods.getUserById(String(byEmail._id), USER_FIELDS);
-      return { user, created: false, linked: true };
+      return { user: (await methods.getUserById(String(read.candidate!._id), USER_FIELDS)) ?? read.candidate! };
     }
-
-    // 3. First visit: create through LibreChat's own createUser.
-    const username = await uniqueUsername(identity.username, identity.email);
-    const data = newUserFields(identity, config, username);
-    if (identity.provider === primary) data.shinegoldUserId = identity.externalId;
-    let user: Record<string, any>;
-    try {
-      user = await methods.createUser(data, undefined, true, true);
-    } catch (e) {
-      // Someone else (a bulk import, an admin) created this person between our reads and the
-      // insert: look again, once, and find or link what is there now under the same policy.
-      if (isDuplicate(e) && !retried) return createOrLink(identity, true);
-      throw e;
-    }
-    return { user: { ...user, password: undefined }, created: true, linked: false };
+    // First visit: through LibreChat's own createUser. The marks a placeholder row carried (a
+    // logout or ban before the first visit) come along to the new user.
+    const data = newUserFields(identity, config, await uniqueUsername(identity));
+    if (primary) data.shinegoldUserId = identity.externalId;
+    if (typeof lease.row.marks?.loggedOutAt === 'number') data.shinegoldLoggedOutAt = lease.row.marks.loggedOutAt;
+    // Created by an event (lifecycle, import): older login tokens must not write back over it.
+    if (source !== 'login' && identity.issuedAt !== undefined) data.shinegoldUpdatedAt = identity.issuedAt;
+    const user = await methods.createUser(data, undefined, true, true);
+    return { user: { ...user, password: undefined }, createdId: String(user._id) };
   }
 
-  async function readMapping(identity: Identity): Promise<IdentityDoc | null> {
-    return Identity.findById(identityKey(identity.provider, identity.externalId)).lean<IdentityDoc>();
+  /** After a non-primary link: two identities of one provider linking one account meanwhile, the earlier row wins. */
+  async function keepsLink(mapping: IdentityDoc, identity: Identity): Promise<boolean> {
+    if (policyFor(config, identity.provider).primary) return true;
+    const rivals = await Mapping.find({ userId: mapping.userId, _id: { $ne: mapping._id } }).select('provider externalId createdAt').lean<IdentityDoc[]>();
+    const allowed = policyFor(config, identity.provider).linking.accountsOf;
+    return !rivals.some((r) => (r.provider === identity.provider || !allowed.includes(r.provider)) && (new Date(r.createdAt!).getTime() < new Date(mapping.createdAt!).getTime() || (r.createdAt?.getTime() === mapping.createdAt?.getTime() && r._id < mapping._id)));
   }
 
-  /** Waits for whoever holds the lease to finish; takes a stale lease over. */
-  async function acquire(identity: Identity, owner: string): Promise<IdentityDoc> {
+  function refusalOf(d: Extract<AccountDecision, { kind: 'refuse' }>): SsoRefusal {
+    return new SsoRefusal(d.code, { reason: d.reason });
+  }
+
+  async function provisionFresh(identity: Identity, source: Source): Promise<ProvisionResult> {
+    const policy = policyFor(config, identity.provider);
     const deadline = Date.now() + leaseMs + 2_000;
-    for (;;) {
-      try {
-        const created = await Identity.create({
-          _id: identityKey(identity.provider, identity.externalId),
-          provider: identity.provider,
-          externalId: identity.externalId,
-          userId: null,
-          claim: { owner, at: now() },
-          status: 'active',
-        });
-        return created.toObject() as IdentityDoc;
-      } catch (e) {
-        if (!isDuplicate(e)) throw e;
+    for (let round = 0; ; round++) {
+      const purpose = source === 'login' ? 'login' : 'event';
+      const read = await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, purpose });
+      const decision = resolveAccount(identity, read.facts, policy, purpose);
+      switch (decision.kind) {
+        case 'refuse':
+          throw refusalOf(decision);
+        case 'known':
+          return finish(read.mappedUser!, read.mapping!, identity, source, 'known', false, false);
+        case 'defer':
+          if (decision.why === 'mapped user vanished') {
+            // The LibreChat user was deleted behind our back: forget the link, start again.
+            await Mapping.deleteOne({ _id: read.mapping!._id, userId: read.mapping!.userId, status: 'active' });
+            continue;
+          }
+          if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
+          await sleep(pollMs + Math.floor(Math.random() * pollMs));
+          continue;
       }
-      const row = await readMapping(identity);
-      if (row?.userId) return row;
-      // A row nobody is creating a user for: the main site banned or deleted this person first
-      // (lifecycle's placeholder), or lifted that again. Refuse, or take the row over.
-      if (row && row.status !== 'active') throw statusRefusal(row.status);
-      if (row && !row.claim) {
-        const taken = await Identity.findOneAndUpdate(
-          { _id: row._id, userId: null, claim: null, status: 'active' },
-          { $set: { claim: { owner, at: now() } } },
-          { new: true },
-        ).lean<IdentityDoc>();
-        if (taken) return taken;
+      // A login token from before a logout the main site sent for someone chat has not seen yet
+      // (the row keeps it) creates nothing.
+      if (source === 'login') {
+        const s = loginStanding({ iat: identity.issuedAt }, latestMarks(read.mapping?.marks, userMarks(read.candidate)), tolerance(identity));
+        if (!s.ok) throw new SsoRefusal(s.code, { reason: s.reason });
+      }
+      // adopt, link or create: only under the creation lease.
+      const lease = await acquireLease(store, identity, now(), leaseMs);
+      if (!lease) {
+        if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
+        await sleep(pollMs + Math.floor(Math.random() * pollMs));
         continue;
       }
-      if (row && row.claim && now().getTime() - new Date(row.claim.at).getTime() > leaseMs) {
-        const taken = await Identity.findOneAndUpdate(
-          { _id: row._id, userId: null, 'claim.owner': row.claim.owner },
-          { $set: { claim: { owner, at: now() } } },
-          { new: true },
-        ).lean<IdentityDoc>();
-        if (taken) return taken;
+      let createdId: string | undefined;
+      try {
+        // Under the lease the facts are read again (another identity may have taken the email's
+        // account meanwhile); the lease itself is ours, so it does not count as held.
+        const again = await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, mapping: { ...lease.row, claim: null }, purpose });
+        const d = resolveAccount(identity, again.facts, policy, purpose);
+        if (d.kind === 'refuse') throw refusalOf(d);
+        if (d.kind !== 'adopt' && d.kind !== 'link' && d.kind !== 'create') throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: `unexpected ${d.kind} under the lease` });
+        let claimed: { user: UserDoc; createdId?: string };
+        try {
+          claimed = await claimAccount(d, again, identity, lease, source);
+        } catch (e) {
+          // Someone else (a bulk import, an admin) created this person between our reads and the
+          // insert: give the lease up and decide again from what is there now.
+          if (isDuplicateKey(e) && d.kind === 'create' && round < 3) {
+            await abandonLease(store, lease);
+            continue;
+          }
+          throw e;
+        }
+        createdId = claimed.createdId;
+        const mapping = await finishLease(store, lease, claimed.user._id);
+        if (!mapping) throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: 'lease lost' });
+        // A ban or delete from the main site may have marked the row while we held the lease:
+        // the account stays linked, and stays out.
+        if (mapping.status !== 'active') throw statusRefusal(mapping.status);
+        if (d.kind === 'link' && !(await keepsLink(mapping, identity))) {
+          await Mapping.updateOne({ _id: mapping._id, userId: mapping.userId }, { $set: { userId: null } });
+          await Mapping.deleteOne({ _id: mapping._id, userId: null, status: 'active' });
+          throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { reason: 'another identity linked this account at the same time' });
+        }
+        const kind = d.kind;
+        createdId = undefined; // the user is mapped now: never removed on a later failure
+        return finish(claimed.user, mapping, identity, source, kind, kind === 'create', kind === 'link');
+      } catch (e) {
+        // Undo: no user without a mapping, no mapping without a user.
+        await abandonLease(store, lease);
+        if (createdId) await methods.deleteUserById(createdId).catch(() => undefined);
+        throw e;
       }
-      if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
-      await sleep(pollMs + Math.floor(Math.random() * pollMs));
     }
   }
 
-  async function provision(identity: Identity): Promise<ProvisionResult> {
-    return db('provision', async () => {
-      const key = identityKey(identity.provider, identity.externalId);
-      const hit = cache.get(key);
-      if (hit) {
-        const cachedUser = await methods.getUserById(String(hit.mapping.userId), USER_FIELDS);
-        if (cachedUser && revokedOf(cachedUser) === hit.revokedBefore) {
-          refuseIfLoggedOut(cachedUser, identity);
-          return remember(await syncUser(cachedUser, hit.mapping, identity, false, false));
-        }
-        cache.delete(key);
-      }
-      return remember(await provisionFresh(identity));
-    });
+  async function finish(user: UserDoc, mapping: IdentityDoc, identity: Identity, source: Source, decision: ProvisionResult['decision'], created: boolean, linked: boolean): Promise<ProvisionResult> {
+    const k = await standing(user, mapping, identity, source);
+    // A new account already holds the identity's profile: only what creation did not set is synced.
+    const plan = created ? planSync(user, null, identity, config, await syncFacts(user, identity, source)) : k.plan;
+    const written = await writeSync(user, mapping, identity, source, plan, k.tol, created, linked, k.stale);
+    return { user: written.user, mapping: written.mapping, decision, created, linked, sync: written.stale && !created ? EMPTY_PLAN : plan, stale: written.stale };
   }
 
   /** Caches an active mapping with the user's revocation mark as its freshness stamp. */
@@ -220,121 +321,76 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     return result;
   }
 
-  async function provisionFresh(identity: Identity): Promise<ProvisionResult> {
-    let mapping = await readMapping(identity);
-    let created = false;
-    let linked = false;
-    let user: Record<string, any> | null = null;
-
-    // The status first: a row the main site banned or deleted refuses whatever became of its
-    // user (lifecycle's delete removes the user before it clears the row's userId).
-    if (mapping && mapping.status !== 'active') {
-      throw statusRefusal(mapping.status);
-    }
-    if (mapping?.userId) {
-      user = await methods.getUserById(String(mapping.userId), USER_FIELDS);
-      if (!user) {
-        // The LibreChat user was deleted behind our back: forget the link, start again.
-        await Identity.deleteOne({ _id: mapping._id, userId: mapping.userId, status: 'active' });
-        mapping = null;
+  async function provision(identity: Identity, source: Source = 'login'): Promise<ProvisionResult> {
+    return db('provision', async () => {
+      const key = identityKey(identity.provider, identity.externalId);
+      const hit = cache.get(key);
+      if (hit) {
+        const user = await methods.getUserById(String(hit.mapping.userId), USER_FIELDS);
+        if (user && revokedOf(user) === hit.revokedBefore) return remember(await finish(user, hit.mapping, identity, source, 'known', false, false));
+        cache.delete(key);
       }
-    }
+      return remember(await provisionFresh(identity, source));
+    });
+  }
 
-    if (!user) {
-      const owner = randomBytes(12).toString('hex');
-      const held = await acquire(identity, owner);
-      if (held.userId) {
-        if (held.status !== 'active') throw statusRefusal(held.status);
-        mapping = held;
-        user = await methods.getUserById(String(held.userId), USER_FIELDS);
-        if (!user) throw new SsoUnavailable('SG_DB_UNAVAILABLE', undefined, { reason: 'mapped user vanished' });
-      } else {
-        let createdId: string | undefined;
-        try {
-          const result = await createOrLink(identity);
-          user = result.user;
-          created = result.created;
-          linked = result.linked;
-          if (created) createdId = String(result.user._id);
-          mapping = await Identity.findOneAndUpdate(
-            { _id: held._id, 'claim.owner': owner },
-            { $set: { userId: user!._id, claim: null } },
-            { new: true },
-          ).lean<IdentityDoc>();
-          if (!mapping) throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: 'lease lost' });
-        } catch (e) {
-          // Undo: no user without a mapping, no mapping without a user. A row the main site
-          // banned or deleted meanwhile stays, without our lease, to keep that status.
-          await Identity.deleteOne({ _id: held._id, 'claim.owner': owner, userId: null, status: 'active' }).catch(() => undefined);
-          await Identity.updateOne({ _id: held._id, 'claim.owner': owner, userId: null }, { $set: { claim: null } }).catch(() => undefined);
-          if (createdId) await methods.deleteUserById(createdId).catch(() => undefined);
-          throw e;
-        }
-        // A ban or delete from the main site may have marked the row while we held the lease
-        // (lifecycle marks a row it finds leased): the account stays linked, and stays out.
-        if (mapping.status !== 'active') throw statusRefusal(mapping.status);
-      }
-    }
+  /** The dry run: the decision and what it would change, from the same facts, writing nothing. */
+  async function plan(identity: Identity, source: Source = 'login'): Promise<ProvisionPlan> {
+    return db('plan', async () => {
+      const policy = policyFor(config, identity.provider);
+      const purpose = source === 'login' ? 'login' : 'event';
+      const read = await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, purpose });
+      const decision = resolveAccount(identity, read.facts, policy, purpose);
+      const account = decision.kind === 'known' ? read.mappedUser : decision.kind === 'adopt' || decision.kind === 'link' ? read.candidate : null;
+      if (!account) return { decision };
+      const mapping: IdentityDoc = decision.kind === 'known' ? read.mapping! : ({ _id: key(identity), provider: identity.provider, externalId: identity.externalId, userId: null, status: 'active' } as IdentityDoc);
+      const k = await standing(account, mapping, identity, source);
+      return { decision, sync: k.plan, stale: k.stale, userId: String(account._id) };
+    });
+  }
 
-    refuseIfLoggedOut(user!, identity);
-    return syncUser(user!, mapping!, identity, created, linked);
+  /** The cached row for a person, if this process has one (the session bridge's passthrough). */
+  function cached(provider: string, externalId: string): IdentityDoc | undefined {
+    return cache.get(identityKey(provider, externalId))?.mapping;
+  }
+
+  /** Whether a (cached) row already holds what this identity says: nothing would be synced. */
+  function inStep(row: IdentityDoc, identity: Identity): boolean {
+    return (
+      JSON.stringify(row.claimsSnapshot ?? null) === JSON.stringify(snapshot(identity)) &&
+      JSON.stringify(row.extensions ?? {}) === JSON.stringify(identity.extensions) &&
+      (!identity.sessionId || (row.sids ?? []).includes(identity.sessionId))
+    );
   }
 
   /**
-   * A login token issued in a second before the main site's last back-channel logout of this
-   * user is refused, before anything is written: a cookie still held by another browser or
-   * device cannot log the person back in. The same second passes (iat has one-second
-   * resolution, and the person may log in again at once); a token without `iat` counts as 0.
+   * The person's standing now, read fresh (no cache): the refusal a login with this identity
+   * would meet (banned, deleted, logged out everywhere), or undefined. The session bridge asks
+   * again after it created a session, to close the race with a ban or logout.
    */
-  function refuseIfLoggedOut(user: Record<string, any>, identity: Identity): void {
-    const loggedOutAt = user.shinegoldLoggedOutAt;
-    if (identity.issuedAt !== undefined && typeof loggedOutAt === 'number' && identity.issuedAt < loggedOutAt) {
-      throw new SsoRefusal('SG_TOKEN_LOGGED_OUT', { iat: identity.issuedAt, loggedOutAt });
-    }
-  }
-
-  async function syncUser(
-    user: Record<string, any>,
-    mapping: IdentityDoc,
-    identity: Identity,
-    created: boolean,
-    linked: boolean,
-  ): Promise<ProvisionResult> {
-    let emailTakenByOther = false;
-    if (identity.email && identity.email !== user.email && config.sync.email === 'always') {
-      emailTakenByOther = (await User.exists({ email: identity.email, _id: { $ne: user._id } })) !== null;
-    }
-    const plan = created
-      ? { user: {}, changed: [], extensions: identity.extensions, role: undefined }
-      : planSync(user, mapping.extensions, identity, config, { emailTakenByOther });
-    let current = user;
-    if (Object.keys(plan.user).length > 0) {
-      current = (await methods.updateUser(String(user._id), plan.user)) ?? { ...user, ...plan.user };
-    }
-    // The mapping row is written only when something changed or lastLoginAt is stale: a
-    // known user's request then costs two reads and no write (the hot path of every refresh).
-    const snap = snapshot(identity);
-    const stale = !mapping.lastLoginAt || now().getTime() - new Date(mapping.lastLoginAt).getTime() > lastLoginGranularityMs;
-    const dirty =
-      created || linked || stale || !!plan.extensions ||
-      (identity.sessionId !== undefined && mapping.sessionId !== identity.sessionId) ||
-      JSON.stringify(mapping.claimsSnapshot ?? null) !== JSON.stringify(snap);
-    if (!dirty) return { user: current, mapping, created, linked, sync: plan as SyncPlan };
-    const mappingSet: Record<string, unknown> = { lastLoginAt: now(), claimsSnapshot: snap };
-    // Only a token that names its main-site session replaces the one kept for logout by sid (an
-    // import row names none, and must not break that logout for someone logged in right now).
-    if (identity.sessionId !== undefined) mappingSet.sessionId = identity.sessionId;
-    if (plan.extensions) mappingSet.extensions = plan.extensions;
-    const updated = await Identity.findOneAndUpdate({ _id: mapping._id }, { $set: mappingSet }, { new: true }).lean<IdentityDoc>();
-    return { user: current, mapping: updated ?? mapping, created, linked, sync: plan as SyncPlan };
+  async function standingNow(identity: Identity, mappingId: string, userId: string): Promise<SsoRefusal | undefined> {
+    const [row, user] = await Promise.all([
+      Mapping.findById(mappingId).select('status marks').lean<IdentityDoc>(),
+      methods.getUserById(userId, 'shinegoldLoggedOutAt shinegoldUpdatedAt'),
+    ]);
+    if (!row || !user) return new SsoRefusal('SG_USER_DISABLED', { reason: 'the account went away during the login' });
+    if (row.status !== 'active') return statusRefusal(row.status);
+    const s = loginStanding({ iat: identity.issuedAt }, latestMarks(row.marks, userMarks(user)), tolerance(identity));
+    return s.ok ? undefined : new SsoRefusal(s.code, { reason: s.reason });
   }
 
   return {
     provision,
+    plan,
+    cached,
+    inStep,
+    standingNow,
     /** Drops a cached mapping (this process only; other replicas rely on the user's stamp). */
     forget: (provider: string, externalId: string) => cache.delete(identityKey(provider, externalId)),
   };
 }
+
+const key = (identity: Identity) => identityKey(identity.provider, identity.externalId);
 
 /** What we keep of the claims: the mapped identity, never the raw token. */
 function snapshot(identity: Identity): Record<string, unknown> {

@@ -1,12 +1,15 @@
-import { ShinegoldConfig, SyncPolicy } from '../config/schema';
-import { Identity } from './map';
+import type { ShinegoldConfig, SyncPolicy, ThirdPartyIdField } from '../config/schema';
+import type { Identity } from './map';
 
 /**
- * What a login changes on an existing LibreChat user, decided purely from the user as stored,
- * the identity the token carries and the per-field policy:
- * - `always`: the main site is the source of truth on every login;
+ * What the main site's word changes on an existing LibreChat user, decided purely from the user
+ * as stored, the identity (a login token, a lifecycle call, an import row) and the per-field
+ * policy:
+ * - `always`: the main site is the source of truth every time;
  * - `onCreate`: set when the account is created, then left to the person;
  * - `never`: chat never takes this field from the main site.
+ * Whether the identity may write at all (it must be newer than the last update: ordering.ts) is
+ * decided before this, by the caller.
  */
 export interface SyncPlan {
   /** Fields to $set on the LibreChat user. */
@@ -16,22 +19,41 @@ export interface SyncPlan {
   /** Field names that change, for the audit line. */
   changed: string[];
   role?: { from: string | undefined; to: string };
+  /** A role the claims would give that this login did not earn (no second factor). */
+  withheld?: { role: string; reason: string };
   /** The email could not be taken because another account has it. */
   emailCollision?: boolean;
+  /** Third-party id fields another user already holds: left alone (never moved). */
+  idConflicts?: ThirdPartyIdField[];
 }
 
-const applies = (p: SyncPolicy, isNew: boolean) => p === 'always' || (p === 'onCreate' && isNew);
+export interface SyncFacts {
+  /** The identity's email belongs to another LibreChat account. */
+  emailTakenByOther: boolean;
+  /** Third-party id fields whose value another user holds. */
+  idsHeldByOthers?: ReadonlySet<string>;
+  /**
+   * The identity is an event (lifecycle, import), not a login: a role it withholds for want of a
+   * second factor is not taken from a user who has it (only a login can show a second factor;
+   * an event may grant no such role and take none away for that reason).
+   */
+  event?: boolean;
+}
+
+const applies = (p: SyncPolicy) => p === 'always';
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
+export const EMPTY_PLAN: SyncPlan = Object.freeze({ user: {}, changed: [] }) as SyncPlan;
+
 export function planSync(
   user: Record<string, any>,
-  currentExtensions: Record<string, unknown> | undefined,
+  currentExtensions: Record<string, unknown> | undefined | null,
   identity: Identity,
   config: ShinegoldConfig,
-  opts: { emailTakenByOther: boolean },
+  facts: SyncFacts,
 ): SyncPlan {
   const s = config.sync;
   const set: Record<string, unknown> = {};
@@ -41,41 +63,63 @@ export function planSync(
     set[field] = value;
     changed.push(field);
   };
-  if (applies(s.name, false)) put('name', identity.name);
-  if (applies(s.avatar, false)) put('avatar', identity.avatar);
-  if (applies(s.username, false)) put('username', identity.username);
+  if (applies(s.name)) put('name', identity.name);
+  if (applies(s.avatar)) put('avatar', identity.avatar);
+  if (applies(s.username)) put('username', identity.username);
   let emailCollision = false;
-  if (applies(s.email, false) && identity.email && identity.email !== user.email) {
-    if (opts.emailTakenByOther) emailCollision = true;
+  if (applies(s.email) && identity.email && identity.email !== user.email) {
+    if (facts.emailTakenByOther) emailCollision = true;
     else put('email', identity.email);
   }
-  if (applies(s.emailVerified, false) && (!identity.email || identity.email === (set.email ?? user.email))) {
+  if (applies(s.emailVerified) && (!identity.email || identity.email === (set.email ?? user.email))) {
     put('emailVerified', identity.emailVerified);
   }
   let role: SyncPlan['role'];
-  if (applies(s.role, false) && user.role !== identity.role.role) {
+  const withheld = identity.role.withheld;
+  const keep = facts.event && withheld && user.role === withheld.role;
+  if (applies(s.role) && !keep && user.role !== identity.role.role) {
     role = { from: user.role, to: identity.role.role };
     put('role', identity.role.role);
   }
+  const idConflicts: ThirdPartyIdField[] = [];
+  for (const [field, id] of Object.entries(identity.thirdPartyIds) as Array<[ThirdPartyIdField, string]>) {
+    if (user[field] === id) continue;
+    if (facts.idsHeldByOthers?.has(field)) idConflicts.push(field);
+    else put(field, id);
+  }
   let extensions: Record<string, unknown> | undefined;
-  if (applies(s.extensions, false) && !same(currentExtensions ?? {}, identity.extensions)) {
+  if (applies(s.extensions) && !same(currentExtensions ?? {}, identity.extensions)) {
     extensions = { ...identity.extensions };
     changed.push('extensions');
   }
-  return { user: set, extensions, changed, role, emailCollision };
+  return {
+    user: set,
+    ...(extensions ? { extensions } : {}),
+    changed,
+    ...(role ? { role } : {}),
+    ...(withheld && !keep ? { withheld } : {}),
+    ...(emailCollision ? { emailCollision } : {}),
+    ...(idConflicts.length ? { idConflicts } : {}),
+  };
 }
 
 /** The fields a brand-new user gets. Every field is taken, whatever its policy, except `never`. */
 export function newUserFields(identity: Identity, config: ShinegoldConfig, username: string): Record<string, unknown> {
   const s = config.sync;
+  const defaultRole = config.providers.find((p) => p.name === identity.provider)?.roles.defaultRole ?? config.roles.defaultRole;
   const data: Record<string, unknown> = {
     provider: 'shinegold',
     email: identity.email,
     emailVerified: s.emailVerified === 'never' ? false : identity.emailVerified,
     username,
-    role: s.role === 'never' ? config.roles.defaultRole : identity.role.role,
+    role: s.role === 'never' ? defaultRole : identity.role.role,
   };
   if (s.name !== 'never' && identity.name) data.name = identity.name;
   if (s.avatar !== 'never' && identity.avatar) data.avatar = identity.avatar;
   return data;
+}
+
+/** The username rule: the wanted name (or the email's local part), letters, digits . _ -, at most 40. */
+export function usernameBase(identity: Pick<Identity, 'username' | 'email'>): string {
+  return (identity.username || identity.email?.split('@')[0] || 'user').toLowerCase().replace(/[^a-z0-9._-]/g, '').slice(0, 40) || 'user';
 }

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { ShinegoldConfig } from '../config/schema';
-import { isRefusal, RefusalCode, REFUSAL_CODES } from '../errors';
+import { isRefusal } from '../errors';
+import { policyFor, readBatchFacts, ReadFacts } from '../identity/facts';
 import { Identity } from '../identity/map';
-import { isLocalAccount, linkRefusal, WITH_PASSWORD } from '../identity/linking';
-import { Provisioner, statusRefusal } from '../identity/provision';
-import { newUserFields, planSync } from '../identity/sync';
+import { eventIsStale, latestMarks, notNewerThan } from '../identity/ordering';
+import { Provisioner } from '../identity/provision';
+import { resolveAccount } from '../identity/resolve';
+import { newUserFields, planSync, usernameBase } from '../identity/sync';
+import { isDuplicateKey, USER_FIELDS } from '../store/constants';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { LeanDocBuilder, leanDocBuilder } from './lean-docs';
 import { Row } from './rows';
@@ -59,6 +62,12 @@ export interface BatchDeps {
    * there). Without that index a duplicate email would not be refused, so the batch reads first.
    */
   insertFirst?: boolean;
+  /**
+   * When the main site's data in this import was taken (seconds, main-site clock): the import is
+   * an event for the ordering rule (identity/ordering.ts). It never writes over an update the
+   * main site sent later, and login tokens issued before it write nothing back over it.
+   */
+  asOf?: number;
 }
 
 /** What a run carries from batch to batch. */
@@ -69,9 +78,8 @@ interface RunState {
   insertFirst: boolean;
 }
 
-const USER_FIELDS = '-password -__v -totpSecret -backupCodes';
-const isDuplicate = (e: { code?: number; errmsg?: string; message?: string }) => e?.code === 11000 || /E11000/.test(String(e?.errmsg ?? e?.message));
-const conflict = (code: RefusalCode) => ({ status: 'conflict' as const, reason: `${code}: ${REFUSAL_CODES[code]}` });
+/** A creation lease older than this (a login that died) does not stop a batch; provision.ts's default. */
+const LEASE_MS = 10_000;
 
 type Item = { row: Row; identity: Identity; key: string };
 type Plan =
@@ -188,7 +196,7 @@ function prepareBatch(rows: Row[], deps: BatchDeps): PreparedBatch {
     }
     let identity: Identity;
     try {
-      identity = rowIdentity(row.data, deps.config);
+      identity = rowIdentity(row.data, deps.config, deps.asOf);
     } catch (e) {
       results.set(row.line, { line: row.line, status: 'invalid', reason: isRefusal(e) ? `${e.code}: ${e.message}` : (e as Error).message });
       continue;
@@ -279,38 +287,17 @@ function outcome(plan: Exclude<Plan, { kind: 'perRow' }>, dryRun: boolean): Omit
 
 const byKey = <T, K>(docs: T[], key: (d: T) => K) => new Map(docs.map((d) => [key(d), d] as const));
 
-/** Reads what the batch needs (a handful of `$in` queries) and decides each row. */
+/**
+ * Reads what the batch needs (a handful of `$in` reads: identity/facts.ts) and decides each row
+ * with the one account decision (identity/resolve.ts) a login and a lifecycle call take; a dry
+ * run stops here, so it plans exactly what the real run writes.
+ */
 async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promise<Map<Item, Plan>> {
   const { config, store } = deps;
-  const { User, Identity } = store;
-  const primary = (config.providers.find((p) => p.name === 'shinegold') ?? config.providers[0]).name;
   const plans = new Map<Item, Plan>();
   if (items.length === 0) return plans;
-
-  const mappings = byKey(await Identity.find({ _id: { $in: items.map((i) => i.key) } }).lean<IdentityDoc[]>(), (m) => m._id);
-  const mappedIds = [...mappings.values()].filter((m) => m.userId).map((m) => m.userId);
-  const usersById = byKey(mappedIds.length ? await User.find({ _id: { $in: mappedIds } }).select(USER_FIELDS).lean<any[]>() : [], (u) => String(u._id));
-  const unmapped = items.filter((i) => !mappings.has(i.key) && i.identity.provider === primary);
-  const sgIds = unmapped.map((i) => i.identity.externalId);
-  const bySgId = byKey(sgIds.length ? await User.find({ shinegoldUserId: { $in: sgIds } }).select(USER_FIELDS).lean<any[]>() : [], (u) => u.shinegoldUserId as string);
-  // Emails are read only where they can matter: a row without a mapping (linking, shared
-  // emails), or one whose mapped user's email would change (taken by another account?). A
-  // re-run then skips this read, which is a full scan per query on FerretDB.
-  const emailsToRead = items
-    .filter((i) => !mappings.has(i.key) || usersById.get(String(mappings.get(i.key)!.userId))?.email !== i.identity.email)
-    .map((i) => i.identity.email!);
-  const emailDocs = emailsToRead.length ? await User.find({ email: { $in: emailsToRead } }).select(USER_FIELDS).lean<any[]>() : [];
-  const byEmail = byKey(emailDocs, (u) => u.email as string);
-  const sharedEmails = new Set(emailDocs.filter((u, i) => emailDocs.findIndex((v) => v.email === u.email) !== i).map((u) => u.email));
-
-  // Accounts that would be linked by email: who else maps to them, and which hold a local password.
-  const candidates = unmapped.filter((i) => !bySgId.has(i.identity.externalId)).map((i) => byEmail.get(i.identity.email!)).filter(Boolean);
-  const candidateIds = candidates.map((u) => u._id);
-  const otherMappings = candidateIds.length ? await Identity.find({ provider: primary, userId: { $in: candidateIds } }).select('externalId userId').lean<IdentityDoc[]>() : [];
-  const localIds = config.linking.allowLocalAccounts ? [] : candidates.filter(isLocalAccount).map((u) => u._id);
-  const withPassword = new Set(
-    (localIds.length ? await User.find({ _id: { $in: localIds }, ...WITH_PASSWORD }).select('_id').lean<any[]>() : []).map((u) => String(u._id)),
-  );
+  const policyOf = (i: Identity) => policyFor(config, i.provider);
+  const { read, emailHolders } = await readBatchFacts(store, items.map((i) => i.identity), policyOf, { nowMs: Date.now(), leaseMs: LEASE_MS, purpose: 'event' });
 
   // Rows are judged as if one by one: a row touching an email or user an earlier row touches waits.
   const touchedEmails = new Set<string>();
@@ -318,40 +305,25 @@ async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promi
   const creates: Array<{ item: Item; base: string }> = [];
   for (const item of items) {
     const { identity } = item;
-    const mapping = mappings.get(item.key);
-    const mappedUser = mapping?.userId ? usersById.get(String(mapping.userId)) : undefined;
-    const sgUser = mapping ? undefined : bySgId.get(identity.externalId);
-    const emailUser = byEmail.get(identity.email!);
-    const user = mappedUser ?? sgUser ?? (mapping ? undefined : emailUser);
+    const r = read.get(item.key)!;
+    const user = r.mappedUser ?? r.candidate;
     const emails = [identity.email!, user?.email].filter(Boolean) as string[];
-    const users = [user, emailUser].filter(Boolean).map((u) => String(u._id));
-    if (emails.some((e) => touchedEmails.has(e)) || users.some((u) => touchedUsers.has(u))) {
+    const users = [user, ...(emailHolders.get(identity.email!) ?? [])].filter(Boolean).map((u) => String(u!._id));
+    if (emails.some((e) => touchedEmails.has(e)) || users.some((u) => touchedUsers.has(u)) || Object.keys(identity.thirdPartyIds).length > 0) {
       plans.set(item, { kind: 'perRow' });
       continue;
     }
     emails.forEach((e) => touchedEmails.add(e));
     users.forEach((u) => touchedUsers.add(u));
-    plans.set(item, decide(item, { mapping, mappedUser, sgUser, emailUser, primary }));
-    const plan = plans.get(item)!;
+    const plan = decide(item, r, emailHolders);
+    plans.set(item, plan);
     if (plan.kind === 'create') creates.push({ item, base: usernameBase(identity) });
   }
 
-  function decide(
-    item: Item,
-    f: { mapping?: IdentityDoc; mappedUser?: any; sgUser?: any; emailUser?: any; primary: string },
-  ): Plan {
+  function decide(item: Item, r: ReadFacts, holders: Map<string, any[]>): Plan {
     const { identity } = item;
-    if (identity.provider !== f.primary || (identity.email && sharedEmails.has(identity.email))) return { kind: 'perRow' };
-    if (f.mapping) {
-      // A lease held by a login, or a mapped user deleted behind our back: provision.ts knows.
-      if (!f.mapping.userId || !f.mappedUser) return { kind: 'perRow' };
-      if (f.mapping.status !== 'active') return { kind: 'done', result: conflict(statusRefusal(f.mapping.status).code) };
-      const user = f.mappedUser;
-      const emailTakenByOther = !!identity.email && identity.email !== user.email && !!f.emailUser && String(f.emailUser._id) !== String(user._id);
-      const plan = planSync(user, f.mapping.extensions, identity, config, { emailTakenByOther });
-      if (plan.changed.length === 0) return { kind: 'done', result: { status: 'unchanged', ...(deps.dryRun ? { reason: 'dry run' } : {}) } };
-      return { kind: 'update', userId: user._id, userSet: plan.user, extensions: plan.extensions, changed: plan.changed };
-    }
+    const d = resolveAccount(identity, r.facts, policyOf(identity), 'event');
+    const takenBy = (user: any) => (holders.get(identity.email!) ?? []).some((u) => String(u._id) !== String(user._id));
     const mappingDoc = (userId: unknown, extensions?: Record<string, unknown>): Partial<IdentityDoc> => ({
       _id: item.key,
       provider: identity.provider,
@@ -360,33 +332,40 @@ async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promi
       claim: null,
       status: 'active',
       ...(extensions ? { extensions } : {}),
+      ...(deps.asOf !== undefined ? { marks: { updatedAt: deps.asOf } } : {}),
     });
-    if (f.sgUser) {
-      const taken = !!identity.email && identity.email !== f.sgUser.email && !!f.emailUser && String(f.emailUser._id) !== String(f.sgUser._id);
-      const p = planSync(f.sgUser, undefined, identity, config, { emailTakenByOther: taken });
-      return { kind: 'adopt', userId: f.sgUser._id, userSet: p.user, mapping: mappingDoc(f.sgUser._id, p.extensions), changed: p.changed };
+    switch (d.kind) {
+      case 'refuse':
+        return { kind: 'done', result: { status: CONFLICT_CODES.has(d.code) ? 'conflict' : 'invalid', reason: `${d.code}: ${d.reason}` } };
+      case 'defer':
+        return { kind: 'perRow' };
+      case 'known': {
+        const user = r.mappedUser!;
+        if (deps.asOf !== undefined && eventIsStale(deps.asOf, latestMarks(r.mapping?.marks, { updatedAt: user.shinegoldUpdatedAt }).updatedAt)) {
+          return { kind: 'done', result: { status: 'unchanged', reason: 'the main site sent an update after this export; it is kept' } };
+        }
+        const plan = planSync(user, r.mapping!.extensions, identity, config, { emailTakenByOther: !!identity.email && identity.email !== user.email && takenBy(user), event: true });
+        if (plan.changed.length === 0) return { kind: 'done', result: { status: 'unchanged', ...(deps.dryRun ? { reason: 'dry run' } : {}) } };
+        return { kind: 'update', userId: user._id, userSet: plan.user, extensions: plan.extensions, changed: plan.changed };
+      }
+      case 'adopt': {
+        const user = r.candidate!;
+        const p = planSync(user, undefined, identity, config, { emailTakenByOther: !!identity.email && identity.email !== user.email && takenBy(user), event: true });
+        return { kind: 'adopt', userId: user._id, userSet: p.user, mapping: mappingDoc(user._id, p.extensions), changed: p.changed };
+      }
+      case 'link': {
+        const user = r.candidate!;
+        const p = planSync(user, undefined, identity, config, { emailTakenByOther: false, event: true });
+        const primary = policyOf(identity).primary;
+        return { kind: 'link', userId: user._id, userSet: { ...p.user, ...(primary ? { shinegoldUserId: identity.externalId } : {}) }, mapping: mappingDoc(user._id, p.extensions), changed: p.changed };
+      }
+      case 'create':
+        return { kind: 'create', user: {}, mapping: mappingDoc(null, identity.extensions) };
     }
-    const u = f.emailUser;
-    if (u) {
-      const elsewhere =
-        (u.shinegoldUserId && u.shinegoldUserId !== identity.externalId) ||
-        otherMappings.some((m) => String(m.userId) === String(u._id) && m.externalId !== identity.externalId);
-      if (elsewhere) return { kind: 'done', result: conflict('SG_ACCOUNT_LINKED_ELSEWHERE') };
-      const refusal = linkRefusal(identity, config, withPassword.has(String(u._id)));
-      if (refusal) return { kind: 'done', result: { status: 'conflict', reason: `${refusal.code}: ${refusal.detail!.reason}` } };
-      const plan = planSync(u, undefined, identity, config, { emailTakenByOther: false });
-      return { kind: 'link', userId: u._id, userSet: { ...plan.user, shinegoldUserId: identity.externalId }, mapping: mappingDoc(u._id, plan.extensions), changed: plan.changed };
-    }
-    return { kind: 'create', user: {}, mapping: mappingDoc(null, identity.extensions) };
   }
 
-  if (!deps.dryRun && creates.length) await assignUsernames(creates, plans, store, config, state.usernames);
+  if (!deps.dryRun && creates.length) await assignUsernames(creates, plans, store, config, deps.asOf, state.usernames);
   return plans;
-}
-
-/** provision.ts's username rule: the wanted name (or the email's local part), made unique. */
-function usernameBase(identity: Identity): string {
-  return (identity.username || identity.email?.split('@')[0] || 'user').toLowerCase().replace(/[^a-z0-9._-]/g, '').slice(0, 40) || 'user';
 }
 
 async function assignUsernames(
@@ -394,6 +373,7 @@ async function assignUsernames(
   plans: Map<Item, Plan>,
   store: Store,
   config: ShinegoldConfig,
+  asOf: number | undefined,
   known?: Set<string>,
 ) {
   const taken =
@@ -415,7 +395,12 @@ async function assignUsernames(
     const plan = plans.get(c.item) as Extract<Plan, { kind: 'create' }>;
     const username = clash.has(name) ? `${c.base}-${randomBytes(6).toString('hex')}` : name;
     const id = new store.mongoose.Types.ObjectId();
-    plan.user = { _id: id, ...newUserFields(c.item.identity, config, username), shinegoldUserId: c.item.identity.externalId };
+    plan.user = {
+      _id: id,
+      ...newUserFields(c.item.identity, config, username),
+      ...(policyFor(config, c.item.identity.provider).primary ? { shinegoldUserId: c.item.identity.externalId } : {}),
+      ...(asOf !== undefined ? { shinegoldUpdatedAt: asOf } : {}),
+    };
     plan.mapping.userId = id;
   }
 }
@@ -430,11 +415,15 @@ async function insertFirst(items: Item[], deps: BatchDeps, state: RunState): Pro
   const plans = new Map<Item, Plan>();
   const creates: Array<{ item: Item; base: string }> = [];
   for (const item of items) {
-    const plan: Plan = { kind: 'create', user: {}, mapping: { _id: item.key, provider: item.identity.provider, externalId: item.identity.externalId, userId: null, claim: null, status: 'active', extensions: item.identity.extensions } };
+    const plan: Plan = {
+      kind: 'create',
+      user: {},
+      mapping: { _id: item.key, provider: item.identity.provider, externalId: item.identity.externalId, userId: null, claim: null, status: 'active', extensions: item.identity.extensions, ...(deps.asOf !== undefined ? { marks: { updatedAt: deps.asOf } } : {}) },
+    };
     plans.set(item, plan);
     creates.push({ item, base: usernameBase(item.identity) });
   }
-  await assignUsernames(creates, plans, deps.store, deps.config, state.usernames);
+  await assignUsernames(creates, plans, deps.store, deps.config, deps.asOf, state.usernames);
   await writeBatch(plans, deps);
   const done = new Map<Item, Omit<ImportResult, 'line' | 'externalId'>>();
   const rest: Item[] = [];
@@ -457,15 +446,20 @@ async function writeBatch(plans: Map<Item, Plan>, deps: BatchDeps): Promise<void
   const bulk = async (model: typeof User, ops: any[]) => {
     for (let i = 0; i < ops.length; i += chunk) await model.bulkWrite(ops.slice(i, i + chunk), { ordered: false });
   };
-  // data-schemas' updateUser: $set the fields, drop the unverified-account expiry.
-  const userUpdate = (userSet: Record<string, unknown>) => ({ $set: userSet, $unset: { expiresAt: '' } });
+  // data-schemas' updateUser: $set the fields, drop the unverified-account expiry; with the
+  // export's time, record it (ordering.ts) and never write over a later update.
+  const asOf = deps.asOf;
+  const userUpdate = (userSet: Record<string, unknown>) => ({ $set: userSet, $unset: { expiresAt: '' }, ...(asOf !== undefined ? { $max: { shinegoldUpdatedAt: asOf } } : {}) });
+  const newer = (field: string) => (asOf !== undefined ? notNewerThan(field, asOf) : {});
 
   // 1. Mapped users that changed, and their mappings' extensions.
   const updates = of('update');
-  await bulk(User, updates.filter(([, p]) => Object.keys(p.userSet).length).map(([, p]) => ({ updateOne: { filter: { _id: p.userId }, update: userUpdate(p.userSet) } })));
+  await bulk(User, updates.filter(([, p]) => Object.keys(p.userSet).length).map(([, p]) => ({ updateOne: { filter: { _id: p.userId, ...newer('shinegoldUpdatedAt') }, update: userUpdate(p.userSet) } })));
   await bulk(
     Identity as any,
-    updates.filter(([, p]) => p.extensions).map(([i, p]) => ({ updateOne: { filter: { _id: i.key }, update: { $set: { extensions: p.extensions } } } })),
+    updates
+      .filter(([, p]) => p.extensions)
+      .map(([i, p]) => ({ updateOne: { filter: { _id: i.key, ...newer('marks.updatedAt') }, update: { $set: { extensions: p.extensions }, ...(asOf !== undefined ? { $max: { 'marks.updatedAt': asOf } } : {}) } } })),
   );
 
   // 2. Adopted users' changes, and links: the link is conditional, so two shinegold ids racing
@@ -518,7 +512,7 @@ async function writeBatch(plans: Map<Item, Plan>, deps: BatchDeps): Promise<void
  */
 async function settleRace(item: Item, plan: Extract<Plan, { kind: 'adopt' | 'link' | 'create' }>, deps: BatchDeps): Promise<Plan> {
   try {
-    const r = await deps.provisioner.provision(item.identity);
+    const r = await deps.provisioner.provision(item.identity, 'import');
     const ours = String(plan.kind === 'create' ? plan.user._id : plan.userId);
     if (String(r.user._id) === ours) return plan;
     if (plan.kind === 'create' && !(await deps.store.Identity.exists({ userId: plan.user._id }))) {
@@ -571,7 +565,7 @@ async function insertMany(model: any, docs: Record<string, unknown>[], lanes: nu
       const idx = w.index ?? w.err?.index;
       if (typeof idx !== 'number' || at[parts[part] + idx] === undefined) continue;
       const message = String(w.errmsg ?? w.err?.errmsg ?? w.message ?? 'write refused');
-      failed.set(at[parts[part] + idx], { message, validation: false, duplicate: isDuplicate({ code: w.code ?? w.err?.code, errmsg: message }) });
+      failed.set(at[parts[part] + idx], { message, validation: false, duplicate: isDuplicateKey({ code: w.code ?? w.err?.code, errmsg: message }) });
     }
   });
   return { failed };

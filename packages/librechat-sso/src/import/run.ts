@@ -1,9 +1,9 @@
 import { ShinegoldConfig } from '../config/schema';
 import { isRefusal } from '../errors';
 import { Identity, mapIdentity } from '../identity/map';
-import { Provisioner } from '../identity/provision';
-import { planSync } from '../identity/sync';
-import { identityKey, Store } from '../store/models';
+import type { Provisioner, ProvisionPlan } from '../identity/provision';
+import type { Store } from '../store/models';
+import { normalizeSubject } from '../token/subject';
 import { Row } from './rows';
 
 /**
@@ -25,56 +25,63 @@ export interface ImportResult {
 /** Refusals that mean the row is valid but meets an account it may not take (reported as `conflict`). */
 export const CONFLICT_CODES: ReadonlySet<string> = new Set(['SG_ACCOUNT_LINKED_ELSEWHERE', 'SG_LINK_REFUSED', 'SG_USER_BANNED', 'SG_USER_DISABLED']);
 
-/** Row -> identity, as if its fields were the claims of a login token (`id` or the subject claim). */
-export function rowIdentity(row: Record<string, unknown>, config: ShinegoldConfig): Identity {
-  const provider = config.providers[0];
-  const rawId = row[provider.subjectClaim] ?? row.id;
-  const subject = typeof rawId === 'number' && Number.isSafeInteger(rawId) ? String(rawId) : rawId;
-  if (typeof subject !== 'string' || subject.trim() === '') throw new Error(`no user id (column ${provider.subjectClaim} or id)`);
-  const identity = mapIdentity({ subject, iss: provider.issuer, exp: 0, raw: row }, provider.name, config);
+/**
+ * Row -> identity, as if its fields were the claims of a login token (`id` or the subject claim),
+ * for the primary provider, at the import's time (`asOf`: the ordering rule treats an import as
+ * a main-site event). Entry rules (`roles.required`) are a login's business, not an import's.
+ */
+export function rowIdentity(row: Record<string, unknown>, config: ShinegoldConfig, asOf?: number): Identity {
+  const provider = config.providers.find((p) => p.primary) ?? config.providers[0];
+  const id = normalizeSubject(row[provider.subjectClaim] ?? row.id);
+  if (!id.ok) throw new Error(`no usable user id (column ${provider.subjectClaim} or id): ${id.reason}`);
+  const identity = mapIdentity({ subject: id.subject, iss: provider.issuer, exp: 0, iat: asOf, raw: row }, provider, config, { gateRequiredRole: false });
   if (!identity.email) throw new Error('no email');
   return identity;
 }
 
 export async function importRow(
   row: Row,
-  deps: { config: ShinegoldConfig; store: Store; provisioner: Provisioner; dryRun: boolean },
+  deps: { config: ShinegoldConfig; store: Store; provisioner: Provisioner; dryRun: boolean; asOf?: number },
 ): Promise<ImportResult> {
   if (row.error || !row.data) return { line: row.line, status: 'invalid', reason: `line ${row.line} ${row.error}` };
   let identity: Identity;
   try {
-    identity = rowIdentity(row.data, deps.config);
+    identity = rowIdentity(row.data, deps.config, deps.asOf);
   } catch (e) {
     const msg = isRefusal(e) ? `${e.code}: ${e.message}` : (e as Error).message;
     return { line: row.line, status: 'invalid', reason: msg };
   }
   const base = { line: row.line, externalId: identity.externalId };
   try {
-    if (deps.dryRun) return { ...base, ...(await dryRun(identity, deps.store, deps.config)) };
-    const r = await deps.provisioner.provision(identity);
+    if (deps.dryRun) return { ...base, ...planned(await deps.provisioner.plan(identity, 'import')) };
+    const r = await deps.provisioner.provision(identity, 'import');
     if (r.created) return { ...base, status: 'created' };
-    if (r.linked) return { ...base, status: 'linked' };
+    if (r.linked || r.decision === 'adopt') return { ...base, status: 'linked' };
+    if (r.stale) return { ...base, status: 'unchanged', reason: 'the main site sent an update after this export; it is kept' };
     return r.sync.changed.length ? { ...base, status: 'updated', changed: r.sync.changed } : { ...base, status: 'unchanged' };
   } catch (e) {
-    if (isRefusal(e)) return { ...base, status: CONFLICT_CODES.has(e.code) ? 'conflict' : 'invalid', reason: `${e.code}: ${e.message}` };
+    if (isRefusal(e)) return { ...base, status: CONFLICT_CODES.has(e.code) ? 'conflict' : 'invalid', reason: `${e.code}: ${(e.detail?.reason as string) ?? e.message}` };
     return { ...base, status: 'error', reason: (e as Error).message };
   }
 }
 
-/** What a run would do for this identity, reading only. */
-async function dryRun(identity: Identity, store: Store, config: ShinegoldConfig): Promise<Omit<ImportResult, 'line'>> {
-  const mapping = await store.Identity.findById(identityKey(identity.provider, identity.externalId)).lean();
-  if (mapping?.userId) {
-    const user = await store.methods.getUserById(String(mapping.userId), '-password');
-    if (user) {
-      const plan = planSync(user, mapping.extensions, identity, config, { emailTakenByOther: false });
-      return plan.changed.length ? { status: 'updated', changed: plan.changed, reason: 'dry run' } : { status: 'unchanged', reason: 'dry run' };
-    }
+/** A dry run's result: the plan the real run would execute (provision.ts `plan`). */
+function planned(plan: ProvisionPlan): Omit<ImportResult, 'line' | 'externalId'> {
+  const d = plan.decision;
+  switch (d.kind) {
+    case 'refuse':
+      return { status: CONFLICT_CODES.has(d.code) ? 'conflict' : 'invalid', reason: `${d.code}: ${d.reason} (dry run)` };
+    case 'create':
+      return { status: 'created', reason: 'dry run' };
+    case 'adopt':
+    case 'link':
+      return { status: 'linked', reason: 'dry run', ...(plan.sync?.changed.length ? { changed: plan.sync.changed } : {}) };
+    case 'defer':
+      return { status: 'unchanged', reason: 'dry run: another request is creating this account right now' };
+    case 'known':
+      if (plan.stale) return { status: 'unchanged', reason: 'dry run: the main site sent an update after this export; it is kept' };
+      return plan.sync?.changed.length ? { status: 'updated', changed: plan.sync.changed, reason: 'dry run' } : { status: 'unchanged', reason: 'dry run' };
   }
-  const byEmail = await store.methods.findUser({ email: identity.email }, 'shinegoldUserId provider');
-  if (!byEmail) return { status: 'created', reason: 'dry run' };
-  if (byEmail.shinegoldUserId && byEmail.shinegoldUserId !== identity.externalId) return { status: 'conflict', reason: 'SG_ACCOUNT_LINKED_ELSEWHERE (dry run)' };
-  return { status: 'linked', reason: 'dry run: subject to the linking policy' };
 }
 
 export interface ImportSummary {
@@ -86,7 +93,7 @@ export interface ImportSummary {
 /** Runs rows through `importRow` with bounded concurrency, reporting each result in order of completion. */
 export async function runImport(
   rows: AsyncIterable<Row>,
-  deps: { config: ShinegoldConfig; store: Store; provisioner: Provisioner; dryRun?: boolean; concurrency?: number; skipLines?: Set<number> },
+  deps: { config: ShinegoldConfig; store: Store; provisioner: Provisioner; dryRun?: boolean; concurrency?: number; skipLines?: Set<number>; asOf?: number },
   onResult: (r: ImportResult) => void | Promise<void>,
 ): Promise<ImportSummary> {
   const started = Date.now();

@@ -1,99 +1,151 @@
 import type { NextFunction, Request, Response, Router } from 'express';
+import jwt from 'jsonwebtoken';
+import { normalizeEmail } from '../identity/email';
 import type { ShinegoldSSO } from '../index';
+import { countAttempt, attemptsLeft } from '../store/attempts';
+import type { Env } from './environment';
 
 /**
- * Break-glass: while SSO is enforced (LibreChat's /login and /register answer 403), a named
- * local LibreChat admin may still log in with its password, for when the main site is down.
+ * Break-glass: while SSO is enforced (LibreChat's /login and /register are closed), a named local
+ * LibreChat admin may still log in with its password, for when the main site is down.
  *
  * Contract:
  * - only when `shinegold.breakGlass.enabled` (off by default), only with POST to the configured
  *   path (under /api/auth, where the add-on's router is mounted), body `{ email, password }` as
  *   for LibreChat's own login;
- * - only for an account found exactly as LibreChat's local strategy finds it
- *   (`findUser({ email: email.trim() })`) whose email is listed, whose role is ADMIN, and which
- *   the main site does not govern (no shinegold link): a banned or deleted main-site user can
- *   never come in this way;
+ * - only for an account found as LibreChat's local strategy finds it (by email) whose email is
+ *   listed, whose role is ADMIN, and which the main site does not govern (no shinegold link): a
+ *   banned or deleted main-site user can never come in this way;
  * - the password is never read here: the request is handed to LibreChat's own `POST /login`
- *   route (rate limiter, ban check, local strategy, 2FA, token issue), which decides;
+ *   (rate limiter, ban check, local strategy, 2FA, token issue), which decides; its 2FA step
+ *   (`/2fa/verify-temp`) is let through only for a temporary token that names such an account;
+ * - one answer for every refusal, ours or LibreChat's (wrong password, unknown account, not
+ *   listed, locked): 403 SG_BREAK_GLASS_REFUSED after the same minimum time, so the path tells
+ *   nobody which accounts are listed;
+ * - at most `maxAttempts` failed attempts per account within `windowSeconds`, counted in MongoDB
+ *   (every replica shares the count), then every attempt for that account is refused until the
+ *   window ends; an attempt for an unknown or unlisted account counts the same way;
  * - every attempt is audited: `breakglass.refused` (with the reason, never the password), or
  *   `breakglass.used` with LibreChat's answer status once it is sent.
- * A refusal answers the same 403 whatever the reason, so the path reveals no account.
  */
-/**
- * What makes break-glass impossible in this LibreChat, in sentences (listed at start with the
- * other problems). With LDAP login on (LDAP_URL and LDAP_USER_SEARCH_BASE, as LibreChat v0.8.7's
- * routes/auth.js decides), LibreChat's /login checks the password against the directory and
- * never against the local account, so a listed local admin could not come in when it matters.
- */
-export function breakGlassProblems(breakGlass: { enabled: boolean }, env: Record<string, string | undefined>): string[] {
-  if (!breakGlass.enabled) return [];
-  if (env.LDAP_URL?.trim() && env.LDAP_USER_SEARCH_BASE?.trim()) {
-    return [
-      "shinegold.breakGlass.enabled is true but LibreChat's LDAP login is on (LDAP_URL and LDAP_USER_SEARCH_BASE are set): LibreChat's /login then checks passwords against LDAP, never a local account, so break-glass could not let a local admin in. Turn one of them off.",
-    ];
-  }
-  return [];
-}
-
 const HANDED_OVER = Symbol.for('shinegold-sso.breakGlass');
+/** Every refusal answers no sooner than this after the request arrived. */
+const MIN_ANSWER_MS = 400;
 
 /** True for a request break-glass handed to LibreChat's /login (the closed /login lets it pass). */
 export function isBreakGlassLogin(req: Request): boolean {
-  return (req as unknown as Record<symbol, unknown>)[HANDED_OVER] === true && req.path === '/login';
+  return (req as unknown as Record<symbol, unknown>)[HANDED_OVER] === '/login' && req.path === '/login';
 }
 
-export function createBreakGlassRouter(sso: ShinegoldSSO): Router {
+/** True for a 2FA step of a break-glass login (the closed /2fa/verify-temp lets it pass). */
+export function isBreakGlassTwoFactor(req: Request): boolean {
+  return (req as unknown as Record<symbol, unknown>)[HANDED_OVER] === '/2fa/verify-temp' && req.path === '/2fa/verify-temp';
+}
+
+const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
+
+export function createBreakGlassRouter(sso: ShinegoldSSO, opts: { env?: Env } = {}): Router {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const express = require('express');
+  const env = opts.env ?? process.env;
   const router: Router = express.Router();
-  const { enabled, users, path } = sso.config.breakGlass;
+  const { enabled, users, path, maxAttempts, windowSeconds } = sso.config.breakGlass;
   if (!enabled) return router;
   const listed = new Set(users);
   const relative = path.slice('/api/auth'.length);
+  const body = { message: 'Break-glass login is not allowed.', code: 'SG_BREAK_GLASS_REFUSED' };
 
-  const refuse = (req: Request, res: Response, reason: string, userId?: string) => {
+  const refuse = async (req: Request, res: Response, started: number, reason: string, userId?: string) => {
     sso.audit({ event: 'breakglass.refused', outcome: 'failure', code: 'SG_BREAK_GLASS_REFUSED', userId, detail: { reason, ip: req.ip } });
     sso.metrics.breakGlass.inc({ outcome: 'refused' });
-    res.set('Cache-Control', 'no-store');
-    return res.status(403).json({ message: 'Break-glass login is not allowed.', code: 'SG_BREAK_GLASS_REFUSED' });
+    await sleepUntil(started + MIN_ANSWER_MS);
+    for (const h of res.getHeaderNames()) res.removeHeader(h);
+    return res.status(403).set('Cache-Control', 'no-store').json(body);
   };
   // Parsers skip a body LibreChat's app-level parsers already read; an unreadable body is refused.
   const parse = (parser: Function) => (req: Request, res: Response, next: NextFunction) =>
-    parser(req, res, (err?: unknown) => (err ? refuse(req, res, 'unreadable body') : next()));
+    parser(req, res, (err?: unknown) => (err ? refuse(req, res, Date.now(), 'unreadable body') : next()));
 
-  router.post(
-    relative,
-    parse(express.json({ limit: '8kb' })),
-    parse(express.urlencoded({ extended: false, limit: '8kb' })),
-    async (req: Request, res: Response, next: NextFunction) => {
-      const email = req.body?.email;
-      if (typeof email !== 'string' || email.trim() === '' || typeof req.body?.password !== 'string') {
-        return refuse(req, res, 'email or password missing');
-      }
-      let user: Record<string, any> | null;
-      try {
-        user = await sso.store.methods.findUser({ email: email.trim() }, '_id email role provider shinegoldUserId');
-      } catch {
-        sso.audit({ event: 'breakglass.refused', outcome: 'error', code: 'SG_DB_UNAVAILABLE', detail: { ip: req.ip } });
-        return res.status(503).set('Cache-Control', 'no-store').json({ message: 'Sign-in is temporarily unavailable.', code: 'SG_DB_UNAVAILABLE' });
-      }
-      if (!user) return refuse(req, res, 'no such account');
-      const userId = String(user._id);
-      if (!listed.has(String(user.email ?? '').toLowerCase())) return refuse(req, res, 'not on the break-glass list', userId);
-      if (user.role !== 'ADMIN') return refuse(req, res, 'not an ADMIN', userId);
-      if (user.shinegoldUserId || user.provider === 'shinegold') return refuse(req, res, 'linked to a shinegold account', userId);
+  /** The account a break-glass attempt may use, or the reason it may not. */
+  async function eligible(find: Record<string, unknown>): Promise<{ user?: Record<string, any>; reason?: string }> {
+    const user = await sso.store.User.findOne(find).select('_id email role provider shinegoldUserId').lean<Record<string, any>>();
+    if (!user) return { reason: 'no such account' };
+    if (!listed.has(String(user.email ?? '').toLowerCase())) return { user, reason: 'not on the break-glass list' };
+    if (user.role !== 'ADMIN') return { user, reason: 'not an ADMIN' };
+    if (user.shinegoldUserId || user.provider === 'shinegold') return { user, reason: 'linked to a shinegold account' };
+    return { user };
+  }
 
-      res.once('finish', () => {
-        const ok = res.statusCode >= 200 && res.statusCode < 300;
-        sso.audit({ event: 'breakglass.used', outcome: ok ? 'success' : 'failure', userId, detail: { status: res.statusCode, ip: req.ip } });
+  /** Hands the request to LibreChat's own handler; a failure there becomes our one refusal. */
+  function handOver(req: Request, res: Response, next: NextFunction, started: number, to: '/login' | '/2fa/verify-temp', account: string, userId: string) {
+    const json = res.json.bind(res);
+    const send = res.send.bind(res);
+    let replaced = false;
+    const replace = (fn: (b: unknown) => Response) => (b: unknown): Response => {
+      if (replaced || res.statusCode < 400) return fn(b);
+      replaced = true;
+      const status = res.statusCode;
+      sso.audit({ event: 'breakglass.refused', outcome: 'failure', code: 'SG_BREAK_GLASS_REFUSED', userId, detail: { reason: `LibreChat answered ${status}`, ip: req.ip } });
+      countAttempt(sso.store, `bg:${account}`, windowSeconds).catch(() => undefined);
+      sleepUntil(started + MIN_ANSWER_MS).then(() => {
+        // Nothing of LibreChat's answer may remain (its rate-limit headers would tell a listed
+        // account from an unlisted one): only what every refusal carries.
+        for (const h of res.getHeaderNames()) res.removeHeader(h);
+        res.status(403).set('Cache-Control', 'no-store');
+        json(body);
       });
-      sso.metrics.breakGlass.inc({ outcome: 'handed_over' });
-      // LibreChat's /login reads exactly the user checked above.
-      req.body.email = email.trim();
-      (req as unknown as Record<symbol, unknown>)[HANDED_OVER] = true;
-      req.url = '/login';
-      return next();
-    },
-  );
+      return res;
+    };
+    res.json = replace(json) as Response['json'];
+    res.send = replace(send) as Response['send'];
+    res.once('finish', () => {
+      if (res.statusCode >= 200 && res.statusCode < 300) sso.audit({ event: 'breakglass.used', outcome: 'success', userId, detail: { status: res.statusCode, step: to, ip: req.ip } });
+    });
+    sso.metrics.breakGlass.inc({ outcome: 'handed_over' });
+    (req as unknown as Record<symbol, unknown>)[HANDED_OVER] = to;
+    req.url = to;
+    return next();
+  }
+
+  router.post(relative, parse(express.json({ limit: '8kb' })), parse(express.urlencoded({ extended: false, limit: '8kb' })), async (req: Request, res: Response, next: NextFunction) => {
+    const started = Date.now();
+    const given = normalizeEmail(req.body?.email);
+    if (!given.ok || typeof req.body?.password !== 'string') return refuse(req, res, started, 'email or password missing');
+    const account = given.email;
+    let found: { user?: Record<string, any>; reason?: string };
+    try {
+      if ((await attemptsLeft(sso.store, `bg:${account}`, maxAttempts)) <= 0) return refuse(req, res, started, 'too many failed attempts');
+      found = await eligible({ email: account });
+    } catch {
+      sso.audit({ event: 'breakglass.refused', outcome: 'error', code: 'SG_DB_UNAVAILABLE', detail: { ip: req.ip } });
+      return res.status(503).set('Cache-Control', 'no-store').set('Retry-After', '5').json({ message: 'Sign-in is temporarily unavailable.', code: 'SG_DB_UNAVAILABLE' });
+    }
+    if (found.reason) {
+      await countAttempt(sso.store, `bg:${account}`, windowSeconds).catch(() => undefined);
+      return refuse(req, res, started, found.reason, found.user && String(found.user._id));
+    }
+    // LibreChat's /login reads exactly the account checked above.
+    req.body.email = account;
+    return handOver(req, res, next, started, '/login', account, String(found.user!._id));
+  });
+
+  // The 2FA step of a break-glass login: LibreChat's /login answered a temporary token (signed
+  // with JWT_SECRET, naming the account); only a token naming an eligible account goes on.
+  router.post('/2fa/verify-temp', async (req: Request, res: Response, next: NextFunction) => {
+    const started = Date.now();
+    let userId: string | undefined;
+    try {
+      const p = jwt.verify(String(req.body?.tempToken ?? ''), env.JWT_SECRET ?? '', { algorithms: ['HS256'] }) as { userId?: unknown; twoFAPending?: unknown };
+      if (typeof p.userId === 'string' && p.twoFAPending === true) userId = p.userId;
+    } catch {
+      userId = undefined;
+    }
+    if (!userId || !/^[a-f0-9]{24}$/i.test(userId)) return next(); // not ours to judge: the closed route answers
+    const found = await eligible({ _id: userId }).catch(() => ({ reason: 'database unavailable' }) as { user?: Record<string, any>; reason?: string });
+    if (found.reason) return refuse(req, res, started, `2FA step: ${found.reason}`, userId);
+    const account = String(found.user!.email).toLowerCase();
+    if ((await attemptsLeft(sso.store, `bg:${account}`, maxAttempts).catch(() => 0)) <= 0) return refuse(req, res, started, 'too many failed attempts', userId);
+    return handOver(req, res, next, started, '/2fa/verify-temp', account, userId);
+  });
   return router;
 }

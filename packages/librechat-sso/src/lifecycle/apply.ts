@@ -1,10 +1,10 @@
-import { endAllSessions } from '../session/revocation';
 import type { ProviderConfig, ShinegoldConfig } from '../config/schema';
 import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
-import { hasLocalPassword, linkRefusal } from '../identity/linking';
 import { Identity, mapIdentity } from '../identity/map';
+import { notNewerThan } from '../identity/ordering';
 import type { Provisioner } from '../identity/provision';
-import { planSync } from '../identity/sync';
+import { endAllSessions } from '../session/revocation';
+import { isDuplicateKey, USER_FIELDS } from '../store/constants';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { eraseUserData } from './erase';
 import type { LifecycleCall } from './verify';
@@ -13,28 +13,24 @@ import type { LifecycleCall } from './verify';
  * The effects of a verified lifecycle call, written only through data-schemas' methods and our
  * own mapping collection. Every effect is idempotent: the same event applied twice reports
  * `changed: false` the second time. With `dryRun` nothing is written (reads only) and the answer
- * says what would change.
+ * says what would change: for `user.updated`, the plan the real call executes (provision.ts).
+ *
+ * Time (identity/ordering.ts): the call's `iat` is the event's time on the main site's clock.
+ * An update older than the last one applied changes nothing (`unchanged`, with a note), and so
+ * does a ban or unban older than the last status event; a delete is final. Every shut-out
+ * (ban, delete) also logs the person out everywhere: login tokens issued at or before it are
+ * refused from then on, even after an unban.
  *
  * Status precedence on the mapping row: disabled (deleted on the main site) > banned > active.
  * `user.unbanned` lifts a ban only; nothing here brings a deleted account back.
  *
  * Shutting a user out (ban, disable, delete, anonymize) always deletes every LibreChat session
- * and moves `shinegoldRevokedBefore` forward (strictly, so it also invalidates a provisioner's
- * cached mapping stamped with the previous value), which kills access tokens at once.
- * For a main-site user chat has never seen, ban/disable leave a row with no user and the status,
- * so a login token still in the person's browser cannot create the account afterwards; the
- * `delete` policy keeps such a tombstone for the same reason.
+ * and moves `shinegoldRevokedBefore` forward (strictly, so it also invalidates every replica's
+ * cached mapping), which kills access tokens at once. For a main-site user chat has never seen,
+ * ban/disable leave a row with no user and the status, so a login token still in the person's
+ * browser cannot create the account afterwards; the `delete` policy keeps such a tombstone.
  */
-export type LifecycleResult =
-  | 'created'
-  | 'linked'
-  | 'updated'
-  | 'unchanged'
-  | 'banned'
-  | 'unbanned'
-  | 'disabled'
-  | 'deleted'
-  | 'anonymized';
+export type LifecycleResult = 'created' | 'linked' | 'updated' | 'unchanged' | 'banned' | 'unbanned' | 'disabled' | 'deleted' | 'anonymized';
 
 export interface LifecycleOutcome {
   result: LifecycleResult;
@@ -52,15 +48,14 @@ export interface LifecycleOutcome {
   data?: Record<string, number>;
 }
 
-const USER_FIELDS = '-password -__v -totpSecret -backupCodes';
 const ANON_FIELDS = ['email', 'name', 'username', 'avatar'];
+const STALE_NOTE = 'the main site sent a later event of this kind already; this older one changes nothing';
 
-/** The identity a `user.updated` carries, read exactly as a login token's claims. */
+/** The identity a `user.updated` carries, read exactly as a login token's claims, at the call's time. */
 export function lifecycleIdentity(call: LifecycleCall, provider: ProviderConfig, config: ShinegoldConfig): Identity {
   // `roles.required` gates entry, not sync: a user who loses the required role must still lose
   // ADMIN here; the next login refuses them anyway.
-  const ungated: ShinegoldConfig = { ...config, roles: { ...config.roles, required: [] } };
-  return mapIdentity({ subject: call.sub, iss: call.iss, exp: 0, raw: call.user }, provider.name, ungated);
+  return mapIdentity({ subject: call.sub, iss: call.iss, exp: 0, iat: call.iat, raw: call.user }, provider, config, { gateRequiredRole: false });
 }
 
 /** The non-identifying values an anonymized user keeps (unique per user, not guessable from the person). */
@@ -70,8 +65,7 @@ export function anonymousFields(userId: string): Record<string, unknown> {
 
 export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: Store; provisioner: Provisioner; clock: () => number }) {
   const { config, store, provisioner, clock } = deps;
-  const { Identity: Mapping, User, Session, methods } = store;
-  const primary = (config.providers.find((p) => p.name === 'shinegold') ?? config.providers[0])?.name;
+  const { Identity: Mapping, Session, methods } = store;
   // The provisioner of this process may cache active mappings (see provision.ts); other
   // replicas see the moved revocation stamp.
   const forget = (provider: string, externalId: string) => provisioner.forget(provider, externalId);
@@ -84,34 +78,39 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     return mapping?.userId ? ((await methods.getUserById(String(mapping.userId), USER_FIELDS)) ?? null) : null;
   }
 
-  /** Sessions deleted (or counted, dry) and access tokens revoked for a user being shut out. */
-  async function endSessions(user: Record<string, any>, dry: boolean): Promise<number> {
-    return dry ? Session.countDocuments({ user: user._id }) : endAllSessions(methods, user, clock());
+  /** Sessions deleted (or counted, dry) and access tokens revoked for a user being shut out, logged out everywhere at `at`. */
+  async function endSessions(user: Record<string, any>, dry: boolean, at?: number): Promise<number> {
+    if (dry) return Session.countDocuments({ user: user._id });
+    const loggedOut = at === undefined ? {} : { shinegoldLoggedOutAt: Math.max(at, typeof user.shinegoldLoggedOutAt === 'number' ? user.shinegoldLoggedOutAt : 0) };
+    return endAllSessions(methods, user, clock(), loggedOut);
   }
+
+  /** What a shut-out writes on the row besides its status: the event's time, and "logged out everywhere". */
+  const shutOutMarks = (at: number) => ({ 'marks.statusAt': at, 'marks.loggedOutAt': at });
 
   /**
    * A mapping row with no LibreChat user: remembers a status for someone chat has not seen.
    * Whatever a concurrent first login does with its lease row (holds it, links it, or removes it
    * after failing), the status ends up on a row: it is written again until one holds it.
    */
-  async function placeholder(provider: string, externalId: string, status: 'banned' | 'disabled'): Promise<void> {
+  async function placeholder(provider: string, externalId: string, status: 'banned' | 'disabled', at: number): Promise<void> {
     const _id = identityKey(provider, externalId);
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        await Mapping.create({ _id, provider, externalId, userId: null, claim: null, status });
+        await Mapping.create({ _id, provider, externalId, userId: null, claim: null, status, marks: { statusAt: at, loggedOutAt: at } });
         return;
       } catch (e) {
-        if ((e as { code?: number }).code !== 11000) throw e;
+        if (!isDuplicateKey(e)) throw e;
       }
       // Someone is creating the account right now: mark the row; their login then sees the status.
-      const row = await Mapping.findOneAndUpdate({ _id, status: { $ne: 'disabled' } }, { $set: { status } }, { new: true }).lean<IdentityDoc>();
+      const row = await Mapping.findOneAndUpdate({ _id, status: { $ne: 'disabled' } }, { $set: { status }, $max: shutOutMarks(at) }, { new: true }).lean<IdentityDoc>();
       if (row) {
         // If that login linked its user between our read and our mark, shut the user out as for
         // any known user: the mark first, then the sessions (the bridge checks in the other order).
         const user = await mappedUser(row);
         if (user) {
           forget(provider, externalId);
-          await endSessions(user, false);
+          await endSessions(user, false, at);
         }
         return;
       }
@@ -122,81 +121,72 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
   }
 
   /**
-   * Sets a status (and more) on a row read earlier. A first login that failed may have removed
-   * its lease row since: then the status goes into a new placeholder row, never nowhere. A ban
-   * never replaces `disabled` (a delete that landed meanwhile wins, as it would have first).
+   * Sets a status (and more) on a row read earlier, unless a later status event is recorded. A
+   * first login that failed may have removed its lease row since: then the status goes into a
+   * new placeholder row, never nowhere. A ban never replaces `disabled`. Returns false when the
+   * event was stale.
    */
-  async function mark(provider: string, externalId: string, status: 'banned' | 'disabled', more: Record<string, unknown> = {}): Promise<void> {
-    const filter = { _id: identityKey(provider, externalId), ...(status === 'banned' ? { status: { $ne: 'disabled' } } : {}) };
-    const r = await Mapping.updateOne(filter, { $set: { status, ...more } });
-    if (r.matchedCount === 0) await placeholder(provider, externalId, status);
+  async function mark(provider: string, externalId: string, status: 'banned' | 'disabled', at: number, more: Record<string, unknown> = {}): Promise<boolean> {
+    const _id = identityKey(provider, externalId);
+    const filter = { _id, ...(status === 'banned' ? { status: { $ne: 'disabled' }, ...notNewerThan('marks.statusAt', at) } : {}) };
+    const r = await Mapping.updateOne(filter, { $set: { status, ...more }, $max: shutOutMarks(at) });
+    if (r.matchedCount === 1) return true;
+    const row = await readMapping(provider, externalId);
+    if (row) return false; // disabled, or a later status event: this one changes nothing
+    await placeholder(provider, externalId, status, at);
+    return true;
   }
 
   async function updated(call: LifecycleCall, provider: ProviderConfig, dry: boolean): Promise<LifecycleOutcome> {
     const identity = lifecycleIdentity(call, provider, config);
-    const mapping = await readMapping(provider.name, call.sub);
-    const user = await mappedUser(mapping);
-    if (!user && mapping && mapping.status !== 'active') {
-      return { result: 'unchanged', changed: false, note: `chat has no account for this user and the identity is ${mapping.status}` };
+    if (dry) {
+      const plan = await provisioner.plan(identity, 'event');
+      const d = plan.decision;
+      if (d.kind === 'refuse') {
+        if (d.code === 'SG_USER_BANNED' || d.code === 'SG_USER_DISABLED') return { result: 'unchanged', changed: false, note: `chat has no account for this user and the identity is ${d.code === 'SG_USER_BANNED' ? 'banned' : 'disabled'}` };
+        throw new SsoRefusal(d.code, { reason: d.reason });
+      }
+      if (d.kind === 'create') return { result: 'created', changed: true };
+      if (d.kind === 'defer') return { result: 'unchanged', changed: false, note: 'another request is creating this account right now; the real call waits for it' };
+      if (plan.stale) return { result: 'unchanged', changed: false, userId: plan.userId, note: STALE_NOTE };
+      const fields = plan.sync?.changed ?? [];
+      if (d.kind === 'adopt' || d.kind === 'link') return { result: 'linked', changed: true, userId: plan.userId, ...(fields.length ? { fields } : {}) };
+      return { result: fields.length ? 'updated' : 'unchanged', changed: fields.length > 0, fields, userId: plan.userId, ...(plan.sync?.role ? { role: plan.sync.role } : {}), ...(plan.sync?.emailCollision ? { note: 'the new email belongs to another chat account; the email would not be changed' } : {}) };
     }
-    if (!user) {
-      if (dry) return dryCreate(identity);
-      // First sight: exactly as a first login (linking policy, takeover refusal, race safety).
-      const r = await provisioner.provision(identity);
-      const userId = String(r.user._id);
-      if (r.created) return { result: 'created', changed: true, userId };
-      if (r.linked) return { result: 'linked', changed: true, userId };
-      return { result: r.sync.changed.length ? 'updated' : 'unchanged', changed: r.sync.changed.length > 0, fields: r.sync.changed, userId };
+    let r;
+    try {
+      r = await provisioner.provision(identity, 'event');
+    } catch (e) {
+      if (e instanceof SsoRefusal && (e.code === 'SG_USER_BANNED' || e.code === 'SG_USER_DISABLED')) {
+        return { result: 'unchanged', changed: false, note: `chat has no account for this user and the identity is ${e.code === 'SG_USER_BANNED' ? 'banned' : 'disabled'}` };
+      }
+      throw e;
     }
-    // Known user: the login's sync rules, without what only a login means (lastLoginAt, sid).
-    // A banned user's profile is kept in step too; the ban stays.
-    let emailTakenByOther = false;
-    if (identity.email && identity.email !== user.email && config.sync.email === 'always') {
-      emailTakenByOther = (await User.exists({ email: identity.email, _id: { $ne: user._id } })) !== null;
-    }
-    const plan = planSync(user, mapping!.extensions, identity, config, { emailTakenByOther });
-    const userId = String(user._id);
-    if (!dry) {
-      if (Object.keys(plan.user).length > 0) await methods.updateUser(userId, plan.user);
-      if (plan.extensions) await Mapping.updateOne({ _id: mapping!._id }, { $set: { extensions: plan.extensions } });
-    }
-    const changed = plan.changed.length > 0;
+    const userId = String(r.user._id);
+    if (r.created) return { result: 'created', changed: true, userId };
+    if (r.linked || r.decision === 'adopt') return { result: 'linked', changed: true, userId };
+    if (r.stale) return { result: 'unchanged', changed: false, userId, note: STALE_NOTE };
+    const changed = r.sync.changed.length > 0;
     return {
       result: changed ? 'updated' : 'unchanged',
       changed,
-      fields: plan.changed,
+      fields: r.sync.changed,
       userId,
-      role: plan.role,
-      note: plan.emailCollision ? 'the new email belongs to another chat account; the email was not changed' : undefined,
+      ...(r.sync.role ? { role: r.sync.role } : {}),
+      ...(r.sync.emailCollision ? { note: 'the new email belongs to another chat account; the email was not changed' } : {}),
     };
   }
 
-  /** What a first sight would do, read only (mirrors provision's createOrLink). */
-  async function dryCreate(identity: Identity): Promise<LifecycleOutcome> {
-    if (identity.provider === primary) {
-      const byId = await User.findOne({ shinegoldUserId: identity.externalId }).select('_id').lean<{ _id: unknown }>();
-      if (byId) return { result: 'linked', changed: true, userId: String(byId._id), note: 'the chat account already carries this shinegold id; the mapping would be restored' };
-    }
-    if (!identity.email) throw new SsoRefusal('SG_EMAIL_MISSING');
-    const byEmail = await methods.findUser({ email: identity.email }, '_id shinegoldUserId provider');
-    if (!byEmail) return { result: 'created', changed: true };
-    if (byEmail.shinegoldUserId && byEmail.shinegoldUserId !== identity.externalId) throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { provider: identity.provider });
-    const refusal = linkRefusal(identity, config, await hasLocalPassword(User, byEmail, config));
-    if (refusal) throw refusal;
-    return { result: 'linked', changed: true, userId: String(byEmail._id) };
-  }
-
-  /** Ban or disable: the status, every session, every access token. */
+  /** Ban or disable: the status, every session, every access token, and every older login token. */
   async function shutOut(call: LifecycleCall, provider: ProviderConfig, status: 'banned' | 'disabled', dry: boolean): Promise<LifecycleOutcome> {
     const result = status === 'banned' ? 'banned' : 'disabled';
     const mapping = await readMapping(provider.name, call.sub);
     if (!mapping) {
-      if (!dry) await placeholder(provider.name, call.sub, status);
+      if (!dry) await placeholder(provider.name, call.sub, status, call.iat);
       return { result, changed: true, sessions: 0, note: 'chat has no account for this user yet; a first login will be refused' };
     }
-    if (status === 'banned' && mapping.status === 'disabled') {
-      return { result: 'unchanged', changed: false, note: 'the account was deleted on the main site; it stays disabled' };
-    }
+    if (status === 'banned' && mapping.status === 'disabled') return { result: 'unchanged', changed: false, note: 'the account was deleted on the main site; it stays disabled' };
+    if (status === 'banned' && typeof mapping.marks?.statusAt === 'number' && call.iat < mapping.marks.statusAt) return { result: 'unchanged', changed: false, note: STALE_NOTE };
     const user = await mappedUser(mapping);
     const statusChanged = mapping.status !== status;
     // A session can exist here only if it was made before the status was set (or through a
@@ -206,9 +196,9 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     if (!statusChanged && open === 0) return { result: 'unchanged', changed: false, sessions: 0, userId };
     let sessions = open;
     if (!dry) {
-      if (statusChanged) await mark(provider.name, call.sub, status);
+      if (statusChanged && !(await mark(provider.name, call.sub, status, call.iat))) return { result: 'unchanged', changed: false, note: STALE_NOTE, userId };
       forget(provider.name, call.sub);
-      if (user) sessions = await endSessions(user, false);
+      if (user) sessions = await endSessions(user, false, call.iat);
     }
     return { result, changed: true, sessions, userId };
   }
@@ -216,14 +206,15 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
   async function unbanned(call: LifecycleCall, provider: ProviderConfig, dry: boolean): Promise<LifecycleOutcome> {
     const mapping = await readMapping(provider.name, call.sub);
     if (!mapping || mapping.status === 'active') return { result: 'unchanged', changed: false };
-    if (mapping.status === 'disabled') {
-      return { result: 'unchanged', changed: false, note: 'the account was deleted on the main site; unbanning does not restore it' };
-    }
+    if (mapping.status === 'disabled') return { result: 'unchanged', changed: false, note: 'the account was deleted on the main site; unbanning does not restore it' };
+    if (typeof mapping.marks?.statusAt === 'number' && call.iat < mapping.marks.statusAt) return { result: 'unchanged', changed: false, note: STALE_NOTE };
     if (!dry) {
-      // A placeholder is removed rather than activated: a row without a user and without a
-      // creation lease would stall the next first login.
-      if (!mapping.userId) await Mapping.deleteOne({ _id: mapping._id, userId: null, status: 'banned' });
-      else await Mapping.updateOne({ _id: mapping._id, status: 'banned' }, { $set: { status: 'active' } });
+      // A placeholder keeps its marks (the logout that came with the ban) but gives up its status;
+      // a row without a user, a claim or marks would only stall the next first login.
+      const lift = { $set: { status: 'active' }, $max: { 'marks.statusAt': call.iat } };
+      const r = await Mapping.updateOne({ _id: mapping._id, status: 'banned', ...notNewerThan('marks.statusAt', call.iat) }, lift);
+      if (r.matchedCount === 0) return { result: 'unchanged', changed: false, note: STALE_NOTE };
+      forget(provider.name, call.sub);
     }
     return { result: 'unbanned', changed: true, userId: mapping.userId ? String(mapping.userId) : undefined };
   }
@@ -237,8 +228,8 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
       // Nothing of the person in chat: only the tombstone matters.
       if (mapping && mapping.status === 'disabled' && !mapping.userId) return { result: 'unchanged', changed: false };
       if (!dry) {
-        if (mapping) await mark(provider.name, call.sub, 'disabled', { userId: null, claim: null });
-        else await placeholder(provider.name, call.sub, 'disabled');
+        if (mapping) await mark(provider.name, call.sub, 'disabled', call.iat, { userId: null, claim: null });
+        else await placeholder(provider.name, call.sub, 'disabled', call.iat);
       }
       return { result: policy === 'delete' ? 'deleted' : 'anonymized', changed: true, sessions: 0, note: 'chat has no account for this user; a later login will be refused' };
     }
@@ -247,15 +238,15 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
       // Disabled first (logins refused from here on) but still pointing at the user, so a call
       // that fails half-way is finished by the main site's retry; the user document goes last.
       if (!dry) {
-        await mark(provider.name, call.sub, 'disabled');
+        await mark(provider.name, call.sub, 'disabled', call.iat);
         forget(provider.name, call.sub);
       }
-      const sessions = await endSessions(user, dry);
+      const sessions = await endSessions(user, dry, call.iat);
       const data = await eraseUserData(store.mongoose, user, { transactions: config.lifecycle.deleteTransactions, dryRun: dry });
       if (!dry) {
         await methods.deleteUserById(userId);
         // The mapping no longer points at a user; what stays is a tombstone (see above).
-        await mark(provider.name, call.sub, 'disabled', { userId: null, claim: null, claimsSnapshot: null, extensions: null, sessionId: null });
+        await mark(provider.name, call.sub, 'disabled', call.iat, { userId: null, claim: null, claimsSnapshot: null, extensions: null, sessionId: null, sids: [] });
       }
       const note = data.filesInStorage
         ? `${data.filesInStorage} file record(s) ${dry ? 'would be' : 'were'} removed; the files' contents stay in LibreChat's file storage (uploads, S3, ...) for the operator to clean`
@@ -265,15 +256,15 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     // anonymize
     const anon = anonymousFields(userId);
     const fields = ANON_FIELDS.filter((f) => JSON.stringify(user[f] ?? null) !== JSON.stringify(anon[f] ?? null));
-    const mappingDirty = mapping!.status !== 'disabled' || mapping!.claimsSnapshot != null || mapping!.extensions != null || mapping!.sessionId != null;
+    const mappingDirty = mapping!.status !== 'disabled' || mapping!.claimsSnapshot != null || mapping!.extensions != null || mapping!.sessionId != null || (mapping!.sids ?? []).length > 0;
     const open = await Session.countDocuments({ user: user._id });
     const changed = fields.length > 0 || mappingDirty || open > 0;
     if (!changed) return { result: 'unchanged', changed: false, userId };
     let sessions = open;
     if (!dry) {
-      await mark(provider.name, call.sub, 'disabled', { claimsSnapshot: null, extensions: null, sessionId: null });
+      await mark(provider.name, call.sub, 'disabled', call.iat, { claimsSnapshot: null, extensions: null, sessionId: null, sids: [] });
       forget(provider.name, call.sub);
-      sessions = await endSessions(user, false);
+      sessions = await endSessions(user, false, call.iat);
       if (fields.length > 0) await methods.updateUser(userId, anon);
     }
     return { result: 'anonymized', changed: true, fields, sessions, userId };

@@ -1,6 +1,7 @@
 import { validateEnvelope } from '../token/envelope';
 import type { ProviderConfig } from '../config/schema';
 import { SsoRefusal } from '../errors';
+import { normalizeSubject } from '../token/subject';
 
 /**
  * The lifecycle call: the main site tells chat that a user changed. It POSTs a signed
@@ -19,6 +20,8 @@ export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
 export interface LifecycleCall {
   iss: string;
+  /** When the main site signed the call (its clock): the event's time for the ordering rule. */
+  iat: number;
   jti: string;
   sub: string;
   event: LifecycleEvent;
@@ -29,10 +32,6 @@ export interface LifecycleCall {
   expiresAt: number;
 }
 
-const SUBJECT_MAX = 256;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /** Validates lifecycle-token claims against the provider whose keys signed it. Throws SsoRefusal. */
 export function validateLifecycleClaims(payload: unknown, provider: ProviderConfig, nowSec: number, maxAgeSec = 300): LifecycleCall {
   const bad = (reason: string) => new SsoRefusal('SG_LIFECYCLE_TOKEN_INVALID', { reason, provider: provider.name });
@@ -40,9 +39,9 @@ export function validateLifecycleClaims(payload: unknown, provider: ProviderConf
   const p = payload as Record<string, unknown>;
   const envelope = validateEnvelope(p, provider, nowSec, { maxAgeSec, expRequired: true, bad });
 
-  const rawSub = p.sub;
-  const sub = typeof rawSub === 'number' && Number.isSafeInteger(rawSub) && rawSub >= 0 ? String(rawSub) : rawSub;
-  if (typeof sub !== 'string' || sub.trim() === '' || sub.length > SUBJECT_MAX || CONTROL.test(sub)) throw bad('sub missing or unusable');
+  const subject = normalizeSubject(p.sub);
+  if (!subject.ok) throw bad(`sub ${subject.reason}`);
+  const sub = subject.subject;
 
   if (typeof p.event !== 'string' || !(LIFECYCLE_EVENTS as readonly string[]).includes(p.event)) throw bad('unknown event');
   const event = p.event as LifecycleEvent;
@@ -53,5 +52,5 @@ export function validateLifecycleClaims(payload: unknown, provider: ProviderConf
   }
   if (p.dry_run !== undefined && typeof p.dry_run !== 'boolean') throw bad('dry_run is not a boolean');
 
-  return { iss: p.iss as string, jti: envelope.jti, sub, event, user, dryRun: p.dry_run === true, expiresAt: envelope.exp! + provider.clockToleranceSec };
+  return { iss: p.iss as string, iat: envelope.iat, jti: envelope.jti, sub, event, user, dryRun: p.dry_run === true, expiresAt: envelope.exp! + provider.clockToleranceSec };
 }

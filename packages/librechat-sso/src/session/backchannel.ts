@@ -1,11 +1,12 @@
 import { firstUse } from '../store/replay';
 import { validateEnvelope } from '../token/envelope';
-import { endAllSessions } from './revocation';
+import { normalizeSubject } from '../token/subject';
+import { endAllSessions, recordSessionLogout } from './revocation';
 import type { AuditSink } from '../audit';
 import { errorFields } from '../audit';
 import type { ProviderConfig } from '../config/schema';
 import { isRefusal, SsoRefusal } from '../errors';
-import { identityKey, Store } from '../store/models';
+import { IdentityDoc, identityKey, Store } from '../store/models';
 import type { Clock, Verifier } from '../token/verify';
 
 /**
@@ -25,6 +26,8 @@ export interface LogoutClaims {
   sid?: string;
   jti: string;
   iss: string;
+  /** When the main site logged the person out (its clock): the event's time. */
+  iat: number;
   expiresAt: number;
 }
 
@@ -39,11 +42,26 @@ export function validateLogoutClaims(payload: unknown, provider: ProviderConfig,
   if (typeof events !== 'object' || events === null || typeof events[BACKCHANNEL_EVENT] !== 'object' || events[BACKCHANNEL_EVENT] === null) {
     throw bad('back-channel logout event missing');
   }
-  const sub = typeof p.sub === 'string' && p.sub !== '' ? p.sub : undefined;
-  const sid = typeof p.sid === 'string' && p.sid !== '' ? p.sid : undefined;
+  let sub: string | undefined;
+  if (p.sub !== undefined) {
+    const s = normalizeSubject(p.sub);
+    if (!s.ok) throw bad(`sub ${s.reason}`);
+    sub = s.subject;
+  }
+  let sid: string | undefined;
+  if (p.sid !== undefined) {
+    const s = normalizeSubject(p.sid);
+    if (!s.ok) throw bad(`sid ${s.reason}`);
+    sid = s.subject;
+  }
   if (!sub && !sid) throw bad('neither sub nor sid');
   const expiresAt = envelope.exp ?? envelope.iat + maxAgeSec;
-  return { sub, sid, jti: envelope.jti, iss: p.iss as string, expiresAt: expiresAt + tol };
+  return { sub, sid, jti: envelope.jti, iss: p.iss as string, iat: envelope.iat, expiresAt: expiresAt + tol };
+}
+
+/** How long a logged-out session's tokens can still come back: as long as a login token can live. */
+export function sessionLogoutUntil(provider: ProviderConfig, iat: number): number {
+  return iat + (provider.maxTokenAgeSec > 0 ? provider.maxTokenAgeSec : 30 * 86400) + provider.clockToleranceSec;
 }
 
 export function createBackchannel(deps: { verifier: Verifier; store: Store; audit: AuditSink; clock: Clock }) {
@@ -59,23 +77,34 @@ export function createBackchannel(deps: { verifier: Verifier; store: Store; audi
       if (!(await firstUse(store, `bcl:${claims.iss}:${claims.jti}`, 'backchannel', new Date(claims.expiresAt * 1000), new Date(nowSec * 1000)))) {
         throw new SsoRefusal('SG_TOKEN_REPLAYED');
       }
-      const userIds = new Set<string>();
+      // A logout naming a session (sid): that session's login tokens are refused from now on,
+      // wherever a copy of its cookie survives (every *.shinegold.com server received it). One
+      // naming only the person (no sid) logs them out everywhere: every login token issued at or
+      // before it is refused (identity/ordering.ts), including for a person chat has not seen
+      // yet (the mark waits on a row for their first visit). Either way chat's sessions of the
+      // person end and their access tokens die.
+      if (claims.sid) await recordSessionLogout(store, provider.name, claims.sid, sessionLogoutUntil(provider, claims.iat));
+      const everywhere = !claims.sid;
+      const rows = new Map<string, IdentityDoc>();
       if (claims.sub) {
-        const row = await store.Identity.findById(identityKey(provider.name, claims.sub)).lean();
-        if (row?.userId) userIds.add(String(row.userId));
+        const key = identityKey(provider.name, claims.sub);
+        if (everywhere) {
+          await store.Identity.updateOne(
+            { _id: key },
+            { $max: { 'marks.loggedOutAt': claims.iat }, $setOnInsert: { provider: provider.name, externalId: claims.sub, userId: null, claim: null, status: 'active' } },
+            { upsert: true },
+          );
+        }
+        const row = await store.Identity.findById(key).lean<IdentityDoc>();
+        if (row) rows.set(row._id, row);
       }
       if (claims.sid) {
-        const rows = await store.Identity.find({ provider: provider.name, sessionId: claims.sid }).lean();
-        rows.forEach((r) => r.userId && userIds.add(String(r.userId)));
+        for (const row of await store.Identity.find({ provider: provider.name, $or: [{ sids: claims.sid }, { sessionId: claims.sid }] }).lean<IdentityDoc[]>()) rows.set(row._id, row);
       }
-      // A logout token naming only the user (no sid) logs that user out everywhere: login
-      // tokens issued before it are refused too (provision.ts), so a cookie still held by another
-      // browser cannot log back in. One naming a session (sid) ends chat's sessions, but other
-      // main-site sessions of the person keep their tokens.
-      const everywhere = !claims.sid;
+      const userIds = new Set([...rows.values()].filter((r) => r.userId).map((r) => String(r.userId)));
       for (const userId of userIds) {
         const user = (await store.methods.getUserById(userId, 'shinegoldRevokedBefore shinegoldLoggedOutAt')) ?? { _id: userId };
-        await endAllSessions(store.methods, user, nowSec, everywhere ? { shinegoldLoggedOutAt: Math.max(nowSec, user.shinegoldLoggedOutAt ?? 0) } : {});
+        await endAllSessions(store.methods, user, nowSec, everywhere ? { shinegoldLoggedOutAt: Math.max(claims.iat, user.shinegoldLoggedOutAt ?? 0) } : {});
       }
       audit({ event: 'logout.backchannel', outcome: 'success', provider: provider.name, externalId: claims.sub, detail: { users: userIds.size, bySid: !!claims.sid, everywhere: everywhere || undefined } });
       return { status: 200, users: userIds.size };

@@ -1,131 +1,120 @@
-import jwt from 'jsonwebtoken';
-import type { Authenticator } from '../authenticate';
 import type { AuditSink } from '../audit';
 import { errorFields } from '../audit';
-import { isRefusal } from '../errors';
-import type { IdentityDoc, Store } from '../store/models';
-import { statusRefusal } from '../identity/provision';
-import { parseCookies } from '../token/extract';
+import type { Authenticator } from '../authenticate';
+import { isRefusal, SsoRefusal } from '../errors';
+import type { Provisioner } from '../identity/provision';
+import type { Store } from '../store/models';
+import { cookieValues } from '../token/extract';
 
 /**
- * The session bridge: decides what `POST /api/auth/refresh` does before LibreChat's own
- * handler, from the parent-domain cookie and LibreChat's `refreshToken` cookie. Free of Express:
- * it returns a decision the LibreChat adapter applies.
+ * The session bridge: decides what LibreChat's "refresh my session" call does, before LibreChat's
+ * own handler, from the main site's cookie and the browser's LibreChat session. Free of Express
+ * and of LibreChat's cookie names: the adapter (librechat/auth-router.ts) reads LibreChat's
+ * session cookie and applies the decision.
  *
- * - parent cookie valid, LibreChat session of the same user: `passthrough` (LibreChat's own
- *   refresh runs unchanged);
- * - parent cookie valid, no session or another user's: the old session is deleted, the user is
- *   provisioned and synced, a session is created through data-schemas (`createSession`,
- *   `generateToken`) and LibreChat's own cookies and answer are produced: `login`;
- * - parent cookie gone or refused, and a session of a shinegold user: the session is deleted,
- *   cookies cleared, LibreChat's "not logged in" answer: `logout`. (A local account's session,
- *   e.g. break-glass, is left to LibreChat.)
+ * - main-site cookie valid, LibreChat session of the same person: `passthrough` (LibreChat's
+ *   own refresh runs unchanged). When this process has the person's mapping cached and the
+ *   token says what the mapping says, no database read is made here: LibreChat's refresh reads
+ *   the session anyway, and everything that shuts a person out deletes their sessions first.
+ * - main-site cookie valid, no session or another person's: the old session is deleted, the
+ *   person is provisioned and synced, a session is created through data-schemas (`createSession`,
+ *   `generateToken`): `login`. The main site must not have logged the token's session out; that
+ *   is checked before the session is made and again after, so a logout racing this login either
+ *   ends the new session or is seen by the second check.
+ * - main-site cookie gone or refused, and a session of a shinegold person: the session is
+ *   deleted: `logout`, with the refusal's code (the adapter answers LibreChat's "not logged in";
+ *   the login entry then tells the person why). A local account's session (break-glass) is left
+ *   to LibreChat.
+ * - the main-site cookie sent more than once (another host under the parent domain planted
+ *   one): never bridged to anyone; `logout` with SG_TOKEN_DUPLICATE_COOKIE and `clearParent`.
  * A dependency failure is `unavailable` (503), never a login.
  */
+export interface BridgeInput {
+  /** The request's Cookie header. */
+  cookieHeader?: string;
+  /** The browser's LibreChat session, as the adapter read it from LibreChat's cookie (signature checked). */
+  session?: { userId: string; refreshToken: string };
+}
+
 export type BridgeDecision =
   | { kind: 'passthrough' }
   | { kind: 'login'; token: string; user: Record<string, unknown>; refreshToken: string; expires: Date; created: boolean }
-  | { kind: 'logout'; code: string }
+  | { kind: 'logout'; code: string; clearParent?: boolean }
   | { kind: 'unavailable'; code: string };
 
 export interface BridgeOptions {
   /** LibreChat's REFRESH_TOKEN_EXPIRY and SESSION_EXPIRY, in ms. */
   refreshTokenExpiryMs: number;
   sessionExpiryMs: number;
-  refreshSecret: string;
 }
 
-const SENSITIVE = ['password', '__v', 'totpSecret', 'backupCodes', 'federatedTokens'];
-
-/** LibreChat's sanitizeUserForAuthResponse: the user as the SPA receives it. */
-export function sanitizeUser(user: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...user };
-  for (const k of SENSITIVE) delete out[k];
-  return out;
-}
-
-export function createBridge(deps: { authenticator: Authenticator; store: Store; audit: AuditSink; cookieName: string; options: BridgeOptions }) {
-  const { authenticator, store, audit, cookieName, options } = deps;
+export function createBridge(deps: { authenticator: Authenticator; provisioner: Provisioner; store: Store; audit: AuditSink; cookieName: string; options: BridgeOptions }) {
+  const { authenticator, provisioner, store, audit, cookieName, options } = deps;
   const { methods } = store;
-
-  /** The LibreChat user id of the refresh cookie, if its signature is good. */
-  function sessionUserId(refreshToken: string | undefined): string | undefined {
-    if (!refreshToken) return undefined;
-    try {
-      const p = jwt.verify(refreshToken, options.refreshSecret, { algorithms: ['HS256'] }) as { id?: unknown };
-      return typeof p.id === 'string' ? p.id : undefined;
-    } catch {
-      return undefined;
-    }
-  }
 
   async function endSession(refreshToken: string | undefined) {
     if (refreshToken) await methods.deleteSession({ refreshToken }).catch(() => undefined);
   }
 
-  async function decide(cookieHeader: string | undefined): Promise<BridgeDecision> {
-    const cookies = parseCookies(cookieHeader);
-    const refreshToken = cookies.get('refreshToken');
-    const currentUserId = sessionUserId(refreshToken);
-    const parent = cookies.get(cookieName);
+  async function decide(input: BridgeInput): Promise<BridgeDecision> {
+    const { session } = input;
+    const parents = cookieValues(input.cookieHeader, cookieName).filter((v) => v !== '');
+    const src = { cookieHeader: input.cookieHeader };
 
-    if (!parent) {
-      if (!currentUserId) return { kind: 'logout', code: 'SG_TOKEN_MISSING' };
-      const user = await methods.getUserById(currentUserId, 'shinegoldUserId provider').catch(() => null);
+    if (parents.length === 0) {
+      if (!session) return { kind: 'logout', code: 'SG_TOKEN_MISSING' };
+      const user = await methods.getUserById(session.userId, 'shinegoldUserId provider').catch(() => null);
       if (user && !user.shinegoldUserId && user.provider !== 'shinegold') return { kind: 'passthrough' };
-      await endSession(refreshToken);
-      audit({ event: 'session.ended', outcome: 'success', userId: currentUserId, code: 'SG_TOKEN_MISSING', detail: { reason: 'main-site session gone' } });
+      await endSession(session.refreshToken);
+      audit({ event: 'session.ended', outcome: 'success', userId: session.userId, code: 'SG_TOKEN_MISSING', detail: { reason: 'main-site session gone' } });
       return { kind: 'logout', code: 'SG_TOKEN_MISSING' };
+    }
+
+    // The fast passthrough: the token judged (no database), the mapping from this process's cache.
+    try {
+      const { identity } = await authenticator.judge(src);
+      const row = provisioner.cached(identity.provider, identity.externalId);
+      if (session && row?.userId && String(row.userId) === session.userId && provisioner.inStep(row, identity)) return { kind: 'passthrough' };
+    } catch (e) {
+      if (!isRefusal(e)) return { kind: 'unavailable', code: errorFields(e).code ?? 'SG_KEYS_UNAVAILABLE' };
+      // Refused: the full path below audits it with the person, and ends the session.
     }
 
     let auth;
     try {
-      // Only the cookie: the SPA sends LibreChat's own access token as Bearer on every call.
-      auth = await authenticator.authenticate({ cookieHeader: `${cookieName}=${encodeURIComponent(parent)}` });
+      auth = await authenticator.authenticate(src, { sessionCheck: false });
     } catch (e) {
       if (!isRefusal(e)) return { kind: 'unavailable', code: errorFields(e).code ?? 'SG_DB_UNAVAILABLE' };
-      await endSession(refreshToken);
-      if (currentUserId) audit({ event: 'session.ended', outcome: 'success', userId: currentUserId, code: e.code });
-      return { kind: 'logout', code: e.code };
+      await endSession(session?.refreshToken);
+      if (session) audit({ event: 'session.ended', outcome: 'success', userId: session.userId, code: e.code });
+      return { kind: 'logout', code: e.code, ...(e.code === 'SG_TOKEN_DUPLICATE_COOKIE' ? { clearParent: true } : {}) };
     }
 
     const userId = String(auth.user._id);
-    if (currentUserId === userId) {
-      const session = await methods.findSession({ userId, refreshToken }).catch(() => null);
-      if (session) return { kind: 'passthrough' };
-    }
+    const person = { provider: auth.token.provider.name, externalId: auth.identity.externalId, userId };
     try {
-      await endSession(refreshToken);
-      const { session, refreshToken: newRefresh } = await methods.createSession(userId, { expiresIn: options.refreshTokenExpiryMs });
-      const token = await methods.generateToken(auth.user, options.sessionExpiryMs);
-      // A ban or delete may have landed while this login ran. It marks the mapping, then ends
-      // the user's sessions; we made the session, then look at the mark: either the ban ended
-      // this session, or we see the mark and end it ourselves.
-      const mapping = await store.Identity.findById(auth.mapping._id).select('status').lean<{ status: IdentityDoc['status'] }>();
-      if (mapping && mapping.status !== 'active') {
+      if (session?.userId === userId && (await methods.findSession({ userId, refreshToken: session.refreshToken }))) return { kind: 'passthrough' };
+      const refuse = async (refusal: SsoRefusal, newRefresh?: string) => {
         await endSession(newRefresh);
-        const refusal = statusRefusal(mapping.status);
-        audit({ event: 'login.refused', outcome: 'failure', provider: auth.token.provider.name, externalId: auth.identity.externalId, userId, code: refusal.code });
-        return { kind: 'logout', code: refusal.code };
-      }
-      audit({
-        event: 'session.bridged',
-        outcome: 'success',
-        provider: auth.token.provider.name,
-        externalId: auth.identity.externalId,
-        userId,
-        detail: { replaced: currentUserId && currentUserId !== userId ? 'other user' : currentUserId ? 'stale session' : 'none' },
-      });
-      return {
-        kind: 'login',
-        token,
-        user: sanitizeUser(auth.user),
-        refreshToken: newRefresh,
-        expires: new Date(session.expiration),
-        created: auth.created,
+        audit({ event: 'login.refused', outcome: 'failure', ...person, code: refusal.code, detail: refusal.detail });
+        return { kind: 'logout' as const, code: refusal.code };
       };
+      if (await authenticator.sessionLoggedOut(auth.identity)) {
+        await endSession(session?.refreshToken);
+        return refuse(new SsoRefusal('SG_TOKEN_LOGGED_OUT', { reason: 'session logged out' }));
+      }
+      await endSession(session?.refreshToken);
+      const created = await methods.createSession(userId, { expiresIn: options.refreshTokenExpiryMs });
+      const token = await methods.generateToken(auth.user, options.sessionExpiryMs);
+      // A ban, delete or logout may have landed while this login ran. Each marks the person,
+      // then ends their sessions; we made the session, then look at the marks: either it ended
+      // this session, or we see its mark and end the session ourselves.
+      const after = (await provisioner.standingNow(auth.identity, auth.mapping._id, userId)) ?? ((await authenticator.sessionLoggedOut(auth.identity)) ? new SsoRefusal('SG_TOKEN_LOGGED_OUT', { reason: 'session logged out' }) : undefined);
+      if (after) return refuse(after, created.refreshToken);
+      audit({ event: 'session.bridged', outcome: 'success', ...person, detail: { replaced: session && session.userId !== userId ? 'other user' : session ? 'stale session' : 'none' } });
+      return { kind: 'login', token, user: auth.user, refreshToken: created.refreshToken, expires: new Date(created.session.expiration), created: auth.created };
     } catch (e) {
-      audit({ event: 'login.error', outcome: 'error', userId, ...errorFields(e) });
+      audit({ event: 'login.error', outcome: 'error', ...person, ...errorFields(e) });
       return { kind: 'unavailable', code: 'SG_DB_UNAVAILABLE' };
     }
   }

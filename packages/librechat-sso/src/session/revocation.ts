@@ -1,4 +1,4 @@
-import type { LibreChatMethods } from '../store/models';
+import type { LibreChatMethods, Store } from '../store/models';
 
 /**
  * Access tokens LibreChat issued before a mirrored logout must stop working at once, not when
@@ -41,32 +41,21 @@ export async function endAllSessions(
   return res?.deletedCount ?? 0;
 }
 
-interface PassportLike {
-  _strategy?(name: string): unknown;
-}
+/** The replay-store key of a main-site session the main site logged out. */
+const sidKey = (provider: string, sid: string) => `sid:${provider}:${sid}`;
 
 /**
- * Wraps the verify callback of the passport-jwt strategy LibreChat registered as `jwt`, so a
- * revoked token gives `done(null, false)` (401) before LibreChat sees the user. Idempotent.
- * Returns false when no such strategy is registered (nothing was wrapped).
+ * Remembers that the main site logged a session (`sid`) out, for as long as a login token of
+ * that session can live: its tokens are refused from now on (ordering.ts, rule 2), on every
+ * replica (the store is MongoDB's). Idempotent; the later expiry wins.
  */
-export function guardLibreChatJwt(passport: PassportLike, name = 'jwt'): boolean {
-  const strategy = passport._strategy?.(name) as { _verify?: Function; __shinegoldGuard?: boolean } | undefined;
-  if (!strategy || typeof strategy._verify !== 'function') return false;
-  if (strategy.__shinegoldGuard) return true;
-  const original = strategy._verify;
-  strategy._verify = function guarded(this: unknown, ...args: unknown[]) {
-    // passport-jwt calls verify(payload, done) or verify(req, payload, done).
-    const done = args[args.length - 1] as (err: unknown, user?: unknown, info?: unknown) => void;
-    const payload = args[args.length - 2] as { iat?: unknown } | undefined;
-    return original.apply(this, [
-      ...args.slice(0, -1),
-      (err: unknown, user: any, info: unknown) => {
-        if (!err && user && isRevoked(user, payload?.iat)) return done(null, false, { code: 'SG_SESSION_REVOKED' });
-        return done(err, user, info);
-      },
-    ]);
-  };
-  strategy.__shinegoldGuard = true;
-  return true;
+export async function recordSessionLogout(store: Store, provider: string, sid: string, untilSec: number): Promise<void> {
+  const _id = sidKey(provider, sid);
+  const expiresAt = new Date(untilSec * 1000);
+  await store.Replay.updateOne({ _id }, { $set: { kind: 'sid-logout' }, $max: { expiresAt } }, { upsert: true });
+}
+
+/** Whether the main site logged this session out (and the record has not expired). */
+export async function isSessionLoggedOut(store: Store, provider: string, sid: string, nowSec: number): Promise<boolean> {
+  return (await store.Replay.exists({ _id: sidKey(provider, sid), expiresAt: { $gt: new Date(nowSec * 1000) } })) !== null;
 }

@@ -48,9 +48,11 @@ export function extendUserSchema(ds: Pick<DataSchemas, 'userSchema'>): void {
     // sparse: MongoDB skips users without the field; FerretDB/PostgreSQL never collides NULLs.
     shinegoldUserId: { type: String, unique: true, sparse: true },
     shinegoldRevokedBefore: { type: Number },
-    // The second of the last main-site logout of the user everywhere (back-channel, sub only):
-    // login tokens issued in an earlier second are refused.
+    // Ordering marks (identity/ordering.ts), in seconds on the main site's clock: the last
+    // logout everywhere, ban or delete (login tokens issued at or before it are refused), and the
+    // last profile update (older login tokens write nothing). Writes are conditional on them.
     shinegoldLoggedOutAt: { type: Number },
+    shinegoldUpdatedAt: { type: Number },
   };
   const missing = Object.fromEntries(Object.entries(paths).filter(([name]) => !ds.userSchema.path(name)));
   if (Object.keys(missing).length > 0) ds.userSchema.add(missing);
@@ -66,10 +68,14 @@ export interface IdentityDoc {
   claim?: { owner: string; at: Date } | null;
   status: 'active' | 'banned' | 'disabled';
   lastLoginAt?: Date;
-  claimsSnapshot?: Record<string, unknown>;
-  extensions?: Record<string, unknown>;
-  /** Main-site session id (sid) of the last login, for back-channel logout by sid. */
-  sessionId?: string;
+  claimsSnapshot?: Record<string, unknown> | null;
+  extensions?: Record<string, unknown> | null;
+  /** Main-site session ids (sid) chat has seen this person log in with (recent ones, bounded), for logout by sid. */
+  sids?: string[];
+  /** Main-site session id (sid) of the last login (rows written before `sids`). */
+  sessionId?: string | null;
+  /** When the main site last told chat about this person, per kind of event (identity/ordering.ts). */
+  marks?: { loggedOutAt?: number | null; updatedAt?: number | null; statusAt?: number | null } | null;
   createdAt?: Date;
   updatedAt?: Date;
 }
@@ -103,6 +109,7 @@ const REQUIRED_INDEXES: Array<{ model: 'User' | 'Identity'; name: string; keys: 
   { model: 'User', name: 'shinegoldUserId_1', keys: { shinegoldUserId: 1 }, unique: true },
   { model: 'Identity', name: 'provider_1_externalId_1', keys: { provider: 1, externalId: 1 }, unique: true },
   { model: 'Identity', name: 'userId_1', keys: { userId: 1 }, unique: false },
+  { model: 'Identity', name: 'provider_1_sids_1', keys: { provider: 1, sids: 1 }, unique: false },
 ];
 
 /**
@@ -133,12 +140,15 @@ export function createStore(mongoose: Mongoose, ds: DataSchemas, methodDeps?: Re
       lastLoginAt: Date,
       claimsSnapshot: Schema.Types.Mixed,
       extensions: Schema.Types.Mixed,
+      sids: { type: [String], default: undefined },
       sessionId: String,
+      marks: { type: new Schema({ loggedOutAt: Number, updatedAt: Number, statusAt: Number }, { _id: false }), default: undefined },
     },
     { timestamps: true, collection: 'shinegold_identities', autoIndex: false, minimize: false },
   );
   identitySchema.index({ provider: 1, externalId: 1 }, { unique: true });
   identitySchema.index({ userId: 1 });
+  identitySchema.index({ provider: 1, sids: 1 });
 
   const replaySchema = new Schema<ReplayDoc>(
     { _id: { type: String }, kind: { type: String, required: true }, expiresAt: { type: Date, required: true } },

@@ -1,4 +1,5 @@
 import { SsoRefusal } from '../errors';
+import { normalizeSubject } from './subject';
 
 /**
  * Pure claim validation (RFC 7519 §4.1) with the clock injected, in the manner of jose's
@@ -49,10 +50,6 @@ function numericDate(payload: Record<string, unknown>, name: string, required: b
   return v;
 }
 
-const SUBJECT_MAX = 256;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 export function validateClaims(payload: unknown, exp: ClaimExpectations, nowSec: number): ValidClaims {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new SsoRefusal('SG_TOKEN_MALFORMED', { reason: 'payload is not a JSON object' });
@@ -95,15 +92,11 @@ export function validateClaims(payload: unknown, exp: ClaimExpectations, nowSec:
   const audiences = typeof aud === 'string' ? [aud] : (aud as string[]);
   if (!audiences.includes(exp.audience)) throw new SsoRefusal('SG_TOKEN_BAD_AUDIENCE', { expected: exp.audience });
 
-  const sub = claimAt(p, exp.subjectClaim);
-  if (sub === undefined || sub === null) throw new SsoRefusal('SG_TOKEN_CLAIM_MISSING', { claim: exp.subjectClaim });
-  let subject: string;
-  if (typeof sub === 'string') subject = sub;
-  else if (typeof sub === 'number' && Number.isSafeInteger(sub) && sub >= 0) subject = String(sub);
-  else throw new SsoRefusal('SG_TOKEN_CLAIM_INVALID', { claim: exp.subjectClaim, reason: 'subject must be a string' });
-  if (subject.trim() === '' || subject.length > SUBJECT_MAX || CONTROL.test(subject) || ['null', 'undefined', 'none'].includes(subject.toLowerCase())) {
-    throw new SsoRefusal('SG_TOKEN_CLAIM_INVALID', { claim: exp.subjectClaim, reason: 'subject is blank or unusable' });
+  const sub = normalizeSubject(claimAt(p, exp.subjectClaim));
+  if (!sub.ok) {
+    throw new SsoRefusal(sub.reason === 'missing' ? 'SG_TOKEN_CLAIM_MISSING' : 'SG_TOKEN_CLAIM_INVALID', { claim: exp.subjectClaim, ...(sub.reason === 'missing' ? {} : { reason: sub.reason }) });
   }
+  const subject = sub.subject;
 
   return {
     subject,

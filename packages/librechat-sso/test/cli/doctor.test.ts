@@ -114,8 +114,8 @@ describe('shinegold-sso doctor', () => {
   it('fails when LibreChat\'s login page would not send people to the main site', async () => {
     const r = await run([], { OPENID_AUTO_REDIRECT: '', OPENID_SCOPE: 'openid' });
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/config\.login-entry: OPENID_AUTO_REDIRECT is not true/);
-    expect(r.stdout).toMatch(/config\.login-entry: OPENID_SCOPE is set/);
+    expect(r.stdout).toMatch(/config\.problem: OPENID_AUTO_REDIRECT is not true/);
+    expect(r.stdout).toMatch(/config\.problem: OPENID_SCOPE is set/);
   });
 
   it('refuses an unknown argument with the usage, exit 2', async () => {

@@ -10,16 +10,17 @@ const failed = (env: Record<string, string>, extra: string[]) =>
 it('passes a complete set-up, and lists each start-up problem as its own failure', () => {
   expect(failed({ ...ENV, ...ENTRY }, ['  enforce: true'])).toEqual([]);
   const problems = failed({ SHINEGOLD_JWT_SECRET: ENV.SHINEGOLD_JWT_SECRET }, ['  enforce: true']);
+  // Exactly what LibreChat would refuse to start with (librechat/startup.ts), one failure each.
   expect(problems).toEqual([
-    expect.stringMatching(/^config.librechat-env: JWT_REFRESH_SECRET is not set/),
-    expect.stringMatching(/^config.login-entry: OPENID_CLIENT_ID, OPENID_ISSUER, OPENID_SESSION_SECRET, OPENID_CLIENT_SECRET are not set/),
-    expect.stringMatching(/^config.login-entry: OPENID_AUTO_REDIRECT is not true/),
+    'config.problem: JWT_REFRESH_SECRET is not set: the session bridge signs LibreChat refresh tokens with it (LibreChat needs it too).',
+    "config.problem: OPENID_CLIENT_ID, OPENID_ISSUER, OPENID_SESSION_SECRET, OPENID_CLIENT_SECRET are not set: LibreChat's login page then shows its own form instead of sending people to the main-site login (set the values from docker-compose.override.yml; they configure no OpenID client).",
+    "config.problem: OPENID_AUTO_REDIRECT is not true: LibreChat's login page would wait for a click instead of going to the main-site login.",
   ]);
 });
 
 it('fails break-glass where LibreChat would check the password against LDAP', () => {
   const ldap = { LDAP_URL: 'ldap://directory.example.com', LDAP_USER_SEARCH_BASE: 'ou=people,dc=example,dc=com' };
   const breakGlass = ['  enforce: true', '  breakGlass: { enabled: true, users: [ops@example.com] }'];
-  expect(failed({ ...ENV, ...ENTRY, ...ldap }, breakGlass)).toEqual([expect.stringMatching(/^config.break-glass: .*LDAP login is on/)]);
+  expect(failed({ ...ENV, ...ENTRY, ...ldap }, breakGlass)).toEqual([expect.stringMatching(/^config.problem: shinegold.breakGlass.enabled is true but LibreChat's LDAP login is on/)]);
   expect(failed({ ...ENV, ...ENTRY }, breakGlass)).toEqual([]);
 });

@@ -137,8 +137,8 @@ describe('linking an existing LibreChat account by email', () => {
 });
 
 describe('roles and sync on every login', () => {
-  it('grants ADMIN from the claim and takes it away when the claim goes', async () => {
-    const admin = await sso.authenticator.authenticate(await cookie({ sub: 'role-1', email: 'boss@example.com', roles: ['admin'] }));
+  it('grants ADMIN from the claim to a login with a second factor, and takes it away when the claim goes', async () => {
+    const admin = await sso.authenticator.authenticate(await cookie({ sub: 'role-1', email: 'boss@example.com', roles: ['admin'], amr: ['pwd', 'otp'] }));
     expect(admin.user.role).toBe('ADMIN');
     const demoted = await sso.authenticator.authenticate(await cookie({ sub: 'role-1', email: 'boss@example.com', roles: ['vip'] }));
     expect(demoted.user.role).toBe('VIP');
@@ -200,12 +200,12 @@ describe('a login racing another writer of the same person (a bulk import)', () 
 });
 
 describe('the main-site session kept for logout by sid', () => {
-  it('is replaced by a token that names one, and kept when a token (or an import row) names none', async () => {
+  it('remembers every session a token names, and none that a token (or an import row) without one would erase', async () => {
     await sso.authenticator.authenticate(await cookie({ sub: 'sid-1', email: 'sid1@example.com', sid: 's-1' }));
     await sso.authenticator.authenticate(await cookie({ sub: 'sid-1', email: 'sid1@example.com', sid: 's-2' }));
-    expect((await db.store.Identity.findOne({ externalId: 'sid-1' }).lean<any>()).sessionId).toBe('s-2');
+    expect((await db.store.Identity.findOne({ externalId: 'sid-1' }).lean<any>()).sids).toEqual(['s-1', 's-2']);
     await build().authenticator.authenticate(await cookie({ sub: 'sid-1', email: 'sid1@example.com', name: 'Renamed' }));
-    expect((await db.store.Identity.findOne({ externalId: 'sid-1' }).lean<any>()).sessionId).toBe('s-2');
+    expect((await db.store.Identity.findOne({ externalId: 'sid-1' }).lean<any>()).sids).toEqual(['s-1', 's-2']);
   });
 });
 

@@ -16,11 +16,17 @@ const events: AuditEvent[] = [];
 const chats: Record<string, { sso: ShinegoldSSO; base: string; close: () => Promise<void> }> = {};
 let n = 0;
 
-/** A chat (stand-in + add-on) on the shared test database, with a given lifecycle.onDelete. */
-async function chat(onDelete: 'disable' | 'delete' | 'anonymize') {
-  if (chats[onDelete]) return chats[onDelete];
+/**
+ * A chat (stand-in + add-on) on the shared test database, with a given lifecycle.onDelete. Its
+ * clock tolerance is one second, so a login token issued two seconds after an event counts as
+ * newer than the event (ordering.ts: the tolerance counts against the token).
+ */
+async function chat(onDelete: 'disable' | 'delete' | 'anonymize', clock?: () => number) {
+  const name = clock ? `${onDelete}-clocked` : onDelete;
+  if (chats[name]) return chats[name];
   const sso = createShinegoldSSO({
     config: config({
+      providers: [{ name: 'shinegold', issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 1 }],
       roles: { claim: 'roles', admin: ['admin'] },
       extensions: { vipLevel: { claim: 'vip_level', type: 'number' } },
       lifecycle: { onDelete },
@@ -28,12 +34,13 @@ async function chat(onDelete: 'disable' | 'delete' | 'anonymize') {
     mongoose: db.mongoose,
     dataSchemas: dataSchemas as any,
     audit: (e) => events.push(e),
+    ...(clock ? { clock } : {}),
   });
   const server = createHarness(sso).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
-  chats[onDelete] = { sso, base, close: () => new Promise((r) => server.close(() => r())) };
-  return chats[onDelete];
+  chats[name] = { sso, base, close: () => new Promise((r) => server.close(() => r())) };
+  return chats[name];
 }
 
 beforeAll(async () => {
@@ -45,8 +52,8 @@ afterAll(async () => {
   await harness.close();
 });
 
-const lifecycleToken = (over: Record<string, unknown>, key?: string) =>
-  sign({ iss: ISSUER, aud: AUDIENCE, iat: nowSec(), exp: nowSec() + 120, jti: `lc-${++n}-${Date.now()}`, ...over }, key ? { key } : {});
+const lifecycleToken = (over: Record<string, unknown>, key?: string, at = nowSec()) =>
+  sign({ iss: ISSUER, aud: AUDIENCE, iat: at, exp: at + 120, jti: `lc-${++n}-${Date.now()}`, ...over }, key ? { key } : {});
 
 async function post(base: string, token: string, as: 'form' | 'json' = 'form') {
   const r = await fetch(`${base}/api/auth/sso/lifecycle`, {
@@ -61,7 +68,7 @@ async function post(base: string, token: string, as: 'form' | 'json' = 'form') {
 const send = async (onDelete: 'disable' | 'delete' | 'anonymize', sub: string, event: string, over: Record<string, unknown> = {}) =>
   post((await chat(onDelete)).base, await lifecycleToken({ sub, event, ...over }));
 
-/** Logs `sub` in through the bridge (main-site cookie on /api/auth/refresh). */
+/** Logs `sub` in through the bridge (main-site cookie on /api/auth/refresh), with a token issued now (or at `over.iat`). */
 async function login(base: string, sub: string, over: Record<string, unknown> = {}) {
   const r = await fetch(`${base}/api/auth/refresh`, {
     method: 'POST',
@@ -84,17 +91,25 @@ it('user.updated creates an unknown user as a first login would; the same event 
   const user = { email: 'LC-New@Example.com', email_verified: true, name: 'New Person', preferred_username: 'newp', roles: ['admin'], vip_level: 3 };
   const first = await post(base, await lifecycleToken({ sub: 'lc-new', event: 'user.updated', user }), 'json');
   expect(first).toMatchObject({ status: 200, cacheControl: 'no-store', body: { ok: true, event: 'user.updated', result: 'created', changed: true } });
+  // ADMIN needs the main site's second factor, which only a login can show: the account starts
+  // with the role the person has without it, and the first login with a second factor grants it.
   const u = await userOf('lc-new');
-  expect(u).toMatchObject({ email: 'lc-new@example.com', name: 'New Person', role: 'ADMIN', provider: 'shinegold' });
+  expect(u).toMatchObject({ email: 'lc-new@example.com', name: 'New Person', role: 'USER', provider: 'shinegold' });
   expect((await mappingOf('lc-new'))!.extensions).toEqual({ vipLevel: 3 });
 
   const again = await send('disable', 'lc-new', 'user.updated', { user });
   expect(again.body).toEqual({ ok: true, event: 'user.updated', result: 'unchanged', changed: false });
+  await sleep(2100);
+  expect((await login(base, 'lc-new', { roles: ['admin'], amr: ['pwd', 'otp'], vip_level: 3, name: 'New Person', preferred_username: 'newp', email: 'lc-new@example.com' })).refused).toBe(false);
+  expect((await userOf('lc-new'))!.role).toBe('ADMIN');
+  // An update that keeps ADMIN does not take it from a person who has it.
+  expect((await send('disable', 'lc-new', 'user.updated', { user: { ...user, name: 'Renamed' } })).body).toMatchObject({ result: 'updated', fields: ['name'] });
+  expect((await userOf('lc-new'))!.role).toBe('ADMIN');
 });
 
 it('user.updated syncs a known user: profile, email, ADMIN taken away, extensions; keeps login-only fields', async () => {
   const { base } = await chat('disable');
-  const logged = await login(base, 'lc-sync', { roles: ['admin'], vip_level: 1, name: 'Old Name' });
+  const logged = await login(base, 'lc-sync', { roles: ['admin'], amr: ['pwd', 'hwk'], vip_level: 1, name: 'Old Name' });
   expect(logged.refused).toBe(false);
   const before = await mappingOf('lc-sync');
   const r = await send('disable', 'lc-sync', 'user.updated', {
@@ -108,7 +123,7 @@ it('user.updated syncs a known user: profile, email, ADMIN taken away, extension
   const after = await mappingOf('lc-sync');
   expect(after!.extensions).toEqual({ vipLevel: 7 });
   // Not a login: the main-site session id and the last login time stay as the login left them.
-  expect(after!.sessionId).toBe('sid-lc-sync');
+  expect(after!.sids).toEqual(['sid-lc-sync']);
   expect(new Date(after!.lastLoginAt).getTime()).toBe(new Date(before!.lastLoginAt).getTime());
 
   // An email another chat account has is not taken; the answer says so.
@@ -137,9 +152,13 @@ it('user.banned ends every session, kills access tokens and refuses login until 
 
   expect((await send('disable', 'lc-ban', 'user.banned')).body).toMatchObject({ result: 'unchanged', changed: false });
 
+  const banIat = nowSec();
   expect((await send('disable', 'lc-ban', 'user.unbanned')).body).toMatchObject({ result: 'unbanned', changed: true });
   expect((await send('disable', 'lc-ban', 'user.unbanned')).body).toMatchObject({ result: 'unchanged', changed: false });
-  await sleep(1100);
+  // A ban logged the person out everywhere: a token from before it stays refused after the unban.
+  expect((await login(base, 'lc-ban', { iat: banIat - 3 })).refused).toBe(true);
+  expect(events).toContainEqual(expect.objectContaining({ event: 'login.refused', code: 'SG_TOKEN_LOGGED_OUT', externalId: 'lc-ban' }));
+  await sleep(2100);
   const back = await login(base, 'lc-ban');
   if (back.refused) throw new Error('login after unban refused');
   expect(await apiUser(base, back.token)).toBe(200);
@@ -151,6 +170,9 @@ it('banning a user chat has never seen refuses the first login; unbanning lets i
   expect((await login(base, 'lc-unseen')).refused).toBe(true);
   expect(await userOf('lc-unseen')).toBeNull();
   expect((await send('disable', 'lc-unseen', 'user.unbanned')).body).toMatchObject({ result: 'unbanned', changed: true });
+  expect((await login(base, 'lc-unseen')).refused).toBe(true); // issued at or before the ban (tolerance counted against it)
+  expect(await userOf('lc-unseen')).toBeNull();
+  await sleep(2100);
   expect((await login(base, 'lc-unseen')).refused).toBe(false);
   expect(await userOf('lc-unseen')).not.toBeNull();
 });
@@ -184,10 +206,15 @@ it('a ban that meets a first login which then fails is kept', async () => {
 });
 
 it('events racing logins, in a random order: every answered event holds for the next login', async () => {
-  // A small model of the rules: banned until unbanned; deleted (disable policy) for good. Each
-  // round races one event with two logins; once all three are answered, a fresh login must
-  // agree with the model, no session may outlive a shut-out, and one person is one account.
-  const { base } = await chat('disable');
+  // A small model of the rules: banned until unbanned; deleted (disable policy) for good; a login
+  // token issued at or before a ban or delete refused for good (tolerance one second, counted
+  // against the token). Each round races one event with two logins; once all three are answered,
+  // a login with a token the main site issues after the event must agree with the model, no
+  // session may outlive a shut-out, and one person is one account. Chat's clock is moved on
+  // instead of waiting: every token and event is signed at that clock.
+  let offset = 0;
+  const clock = () => nowSec() + offset;
+  const { base } = await chat('disable', clock);
   // Weighted so that most people go through a few ban/unban cycles before any delete.
   const EVENTS = ['user.banned', 'user.banned', 'user.banned', 'user.unbanned', 'user.unbanned', 'user.unbanned', 'user.updated', 'user.updated', 'user.deleted'] as const;
   let seed = 7;
@@ -199,13 +226,21 @@ it('events racing logins, in a random order: every answered event holds for the 
     for (let round = 0; round < 8; round++) {
       const event = pick();
       const over = event === 'user.updated' ? { user: { email: `${sub}@example.com`, email_verified: true, name: `Round ${round}` } } : {};
-      const [answer] = await Promise.all([send('disable', sub, event, over), login(base, sub), login(base, sub)]);
+      const at = clock();
+      const [answer] = await Promise.all([
+        post(base, await lifecycleToken({ sub, event, ...over }, undefined, at)),
+        login(base, sub, { iat: at, exp: at + 600 }),
+        login(base, sub, { iat: at, exp: at + 600 }),
+      ]);
       expect([event, answer.status]).toEqual([event, 200]);
       if (event === 'user.banned' && !deleted) banned = true;
       if (event === 'user.unbanned') banned = false;
       if (event === 'user.deleted') deleted = true;
       const out = banned || deleted;
-      const next = await login(base, sub);
+      // The same second's token is from before the event (refused after a shut-out, whatever follows).
+      if ((event === 'user.banned' || event === 'user.deleted') && answer.body.changed) expect((await login(base, sub, { iat: at, exp: at + 600 })).refused).toBe(true);
+      offset += 2;
+      const next = await login(base, sub, { iat: clock(), exp: clock() + 600 });
       expect([sub, round, event, next.refused]).toEqual([sub, round, event, out]);
       const users = await db.store.User.find({ shinegoldUserId: sub }).lean<any[]>();
       expect(users.length).toBeLessThanOrEqual(1);
@@ -213,7 +248,7 @@ it('events racing logins, in a random order: every answered event holds for the 
       if (out) expect((await mappingOf(sub))?.status).toBe(deleted ? 'disabled' : 'banned');
     }
   }
-});
+}, 120_000);
 
 it('user.deleted with onDelete disable: disabled, sessions gone, login refused, unbanned does not restore it', async () => {
   const { base } = await chat('disable');

@@ -13,8 +13,11 @@ let base = '';
 let n = 0;
 let harness: Awaited<ReturnType<typeof startHarness>>;
 
+// One second of clock tolerance: a login token issued two seconds after a logout is newer than it.
+const TOLERANT_1S = { providers: [{ name: 'shinegold', issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 1 }] };
+
 beforeAll(async () => {
-  harness = await startHarness(__filename);
+  harness = await startHarness(__filename, { config: TOLERANT_1S });
   ({ db, base } = harness);
 });
 afterAll(() => harness.close());
@@ -49,9 +52,9 @@ it('deletes every session of the user and refuses access tokens issued before it
   expect(r.headers.get('cache-control')).toBe('no-store');
   expect(await db.store.Session.countDocuments({ user: userId })).toBe(0);
   expect((await fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
-  // A new login afterwards works, from the next second on: the mark covers the whole second of
-  // the logout (iat has one-second resolution; fail closed).
-  await new Promise((r) => setTimeout(r, 1100));
+  // A new login afterwards works once it is newer than the logout by more than the clock
+  // tolerance (the tolerance counts against the token: fail closed).
+  await new Promise((r) => setTimeout(r, 2100));
   const again = await login();
   expect((await fetch(`${base}/api/user`, { headers: { authorization: `Bearer ${again.token}` } })).status).toBe(200);
 });
@@ -109,19 +112,62 @@ it('a logout naming only the user logs out everywhere: older login tokens no lon
   expect(await refresh(earlier)).toBe('Refresh token not provided');
   const refused = (await db.store.User.findOne({ shinegoldUserId: sub }).lean<any>())!;
   expect(refused.shinegoldLoggedOutAt).toBeGreaterThanOrEqual(loggedOutAt - 1);
-  // Logging in again on the main site gives a new token: from the logout's second on, it passes.
-  expect(JSON.parse(await refresh(await cookieAt(refused.shinegoldLoggedOutAt))).user.email).toBe(`${sub}@example.com`);
+  expect(refused.shinegoldLoggedOutAt).toBeLessThanOrEqual(loggedOutAt);
+  // The logout's own second, and the tolerance after it, still count as before it.
+  expect(await refresh(await cookieAt(refused.shinegoldLoggedOutAt))).toBe('Refresh token not provided');
+  expect(await refresh(await cookieAt(refused.shinegoldLoggedOutAt + 1))).toBe('Refresh token not provided');
+  // Logging in again on the main site later gives a new token, which passes.
+  await new Promise((r) => setTimeout(r, 2100));
+  expect(JSON.parse(await refresh(await cookieAt(nowSec()))).user.email).toBe(`${sub}@example.com`);
 });
 
 it('a logout naming a session (sid) leaves the login tokens of the person\'s other sessions alone', async () => {
   const sub = 'bc-one-session';
   const cookie = async (sid: string) => `sg_session=${await sign(claims({ sub, email: `${sub}@example.com`, sid, iat: nowSec() - 5 }))}`;
   const other = await cookie('sid-other-device');
-  expect((await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: await cookie('sid-this-device') } })).status).toBe(200);
+  const mine = await cookie('sid-this-device');
+  expect((await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: mine } })).status).toBe(200);
   expect((await post(await logoutToken({ sub, sid: 'sid-this-device' }))).status).toBe(200);
   const r = await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: other } });
   expect((await json(r)).user.email).toBe(`${sub}@example.com`);
   expect((await db.store.User.findOne({ shinegoldUserId: sub }).lean<any>())!.shinegoldLoggedOutAt).toBeUndefined();
+  // The logged-out session's token never logs in again (a copy of the cookie survives on every
+  // host under the parent domain), here and on a replica that starts afterwards.
+  const refreshWith = async (b: string, c: string) => (await fetch(`${b}/api/auth/refresh`, { method: 'POST', headers: { cookie: c } })).text();
+  expect(await refreshWith(base, mine)).toBe('Refresh token not provided');
+  const replica = await startHarness(__filename, { config: TOLERANT_1S, db });
+  try {
+    expect(await refreshWith(replica.base, mine)).toBe('Refresh token not provided');
+    expect(JSON.parse(await refreshWith(replica.base, other)).user.email).toBe(`${sub}@example.com`);
+  } finally {
+    await replica.close();
+  }
+});
+
+it('a logout naming only a session (no sub) refuses that session\'s token on every replica, and ends its chat sessions', async () => {
+  const sub = 'bc-sid-only';
+  const cookie = async (sid: string) => `sg_session=${await sign(claims({ sub, email: `${sub}@example.com`, sid, iat: nowSec() - 5 }))}`;
+  const first = await cookie('sid-a');
+  const second = await cookie('sid-b');
+  const a = await json(await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: first } }));
+  await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: second } }); // the last login's sid is b
+  expect(await db.store.Session.countDocuments({ user: a.user._id })).toBe(2);
+  expect((await post(await logoutToken({ sub: undefined, sid: 'sid-a' }))).status).toBe(200);
+  expect(await db.store.Session.countDocuments({ user: a.user._id })).toBe(0);
+  const text = async (c: string) => (await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: c } })).text();
+  expect(await text(first)).toBe('Refresh token not provided');
+  expect(JSON.parse(await text(second)).user.email).toBe(`${sub}@example.com`);
+});
+
+it('reads a numeric sub as login and lifecycle read it (one subject normalisation)', async () => {
+  const sub = 4242;
+  const cookie = `sg_session=${await sign(claims({ sub, email: 'numeric@example.com', iat: nowSec() - 5 }))}`;
+  const a = await json(await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie } }));
+  expect(a.user.email).toBe('numeric@example.com');
+  expect((await post(await logoutToken({ sub, sid: undefined }))).status).toBe(200);
+  expect(await db.store.Session.countDocuments({ user: a.user._id })).toBe(0);
+  expect(await (await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie } })).text()).toBe('Refresh token not provided');
+  for (const bad of [-1, 1.5, '', ' 42', 'null']) expect([bad, (await post(await logoutToken({ sub: bad, sid: undefined }))).status]).toEqual([bad, 400]);
 });
 
 it('judges revocation by iat: older tokens and tokens without iat are revoked', () => {

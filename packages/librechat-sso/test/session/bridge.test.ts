@@ -91,9 +91,9 @@ it('ends the chat session when the main-site cookie is gone or refused', async (
 it('sends a person without a session to the main-site login with a checked return URL', async () => {
   const r = await fetch(`${base}/api/auth/sso/login?return_to=${encodeURIComponent('/c/42')}`, { redirect: 'manual' });
   expect(r.status).toBe(302);
-  expect(r.headers.get('location')).toBe('http://shinegold.test/login?return_to=http%3A%2F%2Fchat.shinegold.test%2Fc%2F42');
+  expect(r.headers.get('location')).toBe('http://shinegold.test/login?return_to=http%3A%2F%2Fchat.shinegold.test%2Fc%2F42&sg_reason=signin');
   const evil = await fetch(`${base}/api/auth/sso/login?return_to=${encodeURIComponent('https://shinegold.test.evil.com/')}`, { redirect: 'manual' });
-  expect(evil.headers.get('location')).toBe('http://shinegold.test/login?return_to=http%3A%2F%2Fchat.shinegold.test%2F');
+  expect(evil.headers.get('location')).toBe('http://shinegold.test/login?return_to=http%3A%2F%2Fchat.shinegold.test%2F&sg_reason=signin');
 });
 
 it('adds the main-site logout to LibreChat\'s logout answer, which the SPA follows', async () => {
@@ -108,7 +108,7 @@ it('adds the main-site logout to LibreChat\'s logout answer, which the SPA follo
 
 it('closes LibreChat\'s own password login while SSO is enforced', async () => {
   const r = await fetch(`${base}/api/auth/login`, { method: 'POST' });
-  expect(r.status).toBe(403);
+  expect(r.status).toBe(401);
   expect((await json(r)).code).toBe('SG_LOCAL_LOGIN_DISABLED');
 });
 

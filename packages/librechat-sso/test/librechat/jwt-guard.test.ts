@@ -1,7 +1,7 @@
 import passport from 'passport';
 import jwt from 'jsonwebtoken';
 import { Strategy as JwtStrategy, ExtractJwt } from 'passport-jwt';
-import { guardLibreChatJwt } from '../../src/session/revocation';
+import { guardLibreChatJwt, installJwtGuard } from '../../src/librechat/jwt-guard';
 
 /**
  * The guard on a real passport-jwt strategy registered the way LibreChat's jwtStrategy.js
@@ -41,4 +41,23 @@ it('marks the next second, so a token issued earlier in the same second is refus
   expect(isRevoked({ shinegoldRevokedBefore: mark }, 1_001)).toBe(false);
   // Always forward, even twice in one second: other replicas see that something happened.
   expect(revocationMark(1_000, mark)).toBeGreaterThan(mark);
+});
+
+it("guards LibreChat's jwt strategy registered after the add-on loaded (a fresh replica refuses revoked tokens from its first request)", async () => {
+  // LibreChat requires its routes (our mount) before startServer() registers passport's strategies.
+  const p = new passport.Passport() as unknown as passport.PassportStatic;
+  expect(installJwtGuard(p as any)).toBe(false);
+  expect(installJwtGuard(p as any)).toBe(false); // wraps passport.use once
+  p.use(new JwtStrategy({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: SECRET }, (payload: any, done: any) => done(null, users[payload.id] ?? false)));
+  const revoked = await run(p, jwt.sign({ id: 'u1' }, SECRET, { expiresIn: 60 }));
+  expect(revoked).toEqual({ user: false, info: { code: 'SG_SESSION_REVOKED' } });
+  expect((await run(p, jwt.sign({ id: 'u2' }, SECRET, { expiresIn: 60 }))).user).toMatchObject({ _id: 'u2' });
+});
+
+it('guards a strategy whose verify takes the request first (upstream main: passReqToCallback)', async () => {
+  const p = new passport.Passport() as unknown as passport.PassportStatic;
+  installJwtGuard(p as any);
+  p.use('jwt', new JwtStrategy({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: SECRET, passReqToCallback: true }, (_req: any, payload: any, done: any) => done(null, users[payload.id] ?? false)));
+  expect(await run(p, jwt.sign({ id: 'u1' }, SECRET, { expiresIn: 60 }))).toEqual({ user: false, info: { code: 'SG_SESSION_REVOKED' } });
+  expect((await run(p, jwt.sign({ id: 'u1', iat: 2_000_000_001, exp: 2_000_000_900 }, SECRET))).user).toMatchObject({ _id: 'u1' });
 });
