@@ -1,10 +1,12 @@
 import { SsoError } from './errors';
+import { redactText } from './redact';
 
 /**
  * Structured audit events. A sink receives plain objects; the default sink writes one JSON line
  * through LibreChat's logger (winston from @librechat/data-schemas) or the console.
  * By construction an event holds codes, ids and field names: never a token, a secret or raw
- * claims. `redact` is a last guard for anything that looks like a JWT.
+ * claims. `redact` is a last guard for anything that looks like a JWT, for fields named like a
+ * secret, and for URIs in any string (credentials in userinfo or the query: `redactUri`).
  */
 export type AuditEventName =
   | 'login.accepted'
@@ -49,7 +51,7 @@ export interface LoggerLike {
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
 
 export function redact(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(JWT_LIKE, '[redacted-token]');
+  if (typeof value === 'string') return redactText(value.replace(JWT_LIKE, '[redacted-token]'));
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /token|secret|password|authorization|cookie/i.test(k) ? '[redacted]' : redact(v)]));

@@ -7,7 +7,8 @@
  *     secret: process.env.SHINEGOLD_JWT_SECRET, cookieDomain: '.shinegold.com',
  *     chatOrigin: 'https://chat.shinegold.com' });
  *   // after a successful login:
- *   const token = await kit.signLoginToken({ id: user.id, email: user.email, emailVerified: true, name: user.name, roles: user.roles, sid });
+ *   const token = await kit.signLoginToken({ id: user.id, email: user.email, emailVerified: true, name: user.name, roles: user.roles, sid,
+ *     amr: session.amr, authTime: session.authTime });   // how your own login went (after your 2FA)
  *   res.setHeader('Set-Cookie', kit.loginCookie(token));
  *   // on logout:
  *   res.setHeader('Set-Cookie', kit.logoutCookie());
@@ -15,7 +16,7 @@
  */
 import { randomUUID, createSecretKey, KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { profileClaims } from './claims';
+import { authenticationClaims, profileClaims } from './claims';
 
 export interface KitOptions {
   issuer: string;
@@ -44,7 +45,19 @@ export interface MainSiteUser {
   roles?: string[];
   /** The main-site session id, so a back-channel logout by sid ends exactly that session. */
   sid?: string;
-  /** Extension claims (vip_level, points, tags...), as named in librechat.yaml. */
+  /**
+   * How this login was authenticated, from the main site's own session after its own second
+   * factor: `amr` (RFC 8176: `pwd`, `otp`, `mfa`, `hwk`, ...), `acr`, and `authTime` (when the
+   * person authenticated, seconds since the epoch). Signed as `amr`, `acr`, `auth_time` in the
+   * login token; chat may require a second factor for ADMIN. Never sent in lifecycle calls.
+   */
+  amr?: string[];
+  acr?: string;
+  authTime?: number;
+  /**
+   * Extension claims (vip_level, points, tags...), as named in librechat.yaml. A reserved name
+   * (RESERVED_CLAIMS: sub, roles, email_verified, event, amr, ...) is refused with a TypeError.
+   */
   extra?: Record<string, unknown>;
 }
 
@@ -67,13 +80,18 @@ export function createMainSiteKit(opts: KitOptions) {
       .sign(key);
 
   return {
-    /** The login token chat verifies: iss, aud, sub, iat, exp, jti, profile and role claims. */
-    signLoginToken(user: MainSiteUser): Promise<string> {
+    /**
+     * The login token chat verifies: iss, aud, sub, iat, exp, jti, profile and role claims, sid,
+     * amr/acr/auth_time, extension claims. Rejects with a TypeError for a reserved `extra` key
+     * or a malformed amr/acr/authTime.
+     */
+    async signLoginToken(user: MainSiteUser): Promise<string> {
       return sign(
         {
+          ...profileClaims(user),
+          ...authenticationClaims(user),
           sub: user.id,
           jti: randomUUID(),
-          ...profileClaims(user),
           ...(user.sid ? { sid: user.sid } : {}),
         },
         Math.floor(Date.now() / 1000) + ttl,
@@ -127,5 +145,5 @@ export function createMainSiteKit(opts: KitOptions) {
 export type MainSiteKit = ReturnType<typeof createMainSiteKit>;
 
 export { sendLifecycleEvent, signLifecycleToken } from './lifecycle';
-export { profileClaims } from './claims';
+export { authenticationClaims, profileClaims, RESERVED_CLAIMS } from './claims';
 export type { LifecycleEvent, LifecycleEventName, LifecycleReply } from './lifecycle';

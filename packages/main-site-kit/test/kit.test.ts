@@ -29,6 +29,21 @@ it('signs login tokens the chat verifier accepts, with the mapped profile and ro
   expect(v.claims.raw).toMatchObject({ email: 'kit@example.com', email_verified: true, sid: 's-1', vip_level: 2 });
 });
 
+it('signs how the person logged in (amr, acr, auth_time) and chat reads them', async () => {
+  const authTime = Math.floor(Date.now() / 1000) - 60;
+  const token = await kit().signLoginToken({ id: 'kit-mfa', email: 'mfa@example.com', emailVerified: true, roles: ['admin'], amr: ['pwd', 'otp'], acr: 'urn:shinegold:mfa', authTime });
+  const v = await sso.verifier.verify(token);
+  expect(v.claims.raw).toMatchObject({ sub: 'kit-mfa', amr: ['pwd', 'otp'], acr: 'urn:shinegold:mfa', auth_time: authTime });
+  await expect(kit().signLoginToken({ id: 'kit-mfa', email: 'mfa@example.com', emailVerified: true, amr: ['otp', ''] })).rejects.toThrow(TypeError);
+});
+
+it('refuses extra claims that would override who the person is or what the token is', async () => {
+  const base = { id: 'kit-x', email: 'x@example.com', emailVerified: false, roles: ['member'] };
+  for (const extra of [{ sub: 'kit-admin' }, { roles: ['admin'] }, { email_verified: true }, { event: 'user.updated' }, { amr: ['mfa'] }]) {
+    await expect(kit().signLoginToken({ ...base, extra })).rejects.toThrow(new RegExp(`^main-site-kit: extra claim "${Object.keys(extra)[0]}" is reserved`));
+  }
+});
+
 it('signs with an RSA key for a chat configured with the public key', async () => {
   const keys = rsaKeys();
   const chat = createShinegoldSSO({ config: config({}, { SHINEGOLD_JWT_PUBLIC_KEY: keys.publicPem }), mongoose: db.mongoose, dataSchemas: dataSchemas as any });

@@ -33,6 +33,13 @@ it('signs lifecycle tokens chat verifies, with the login-token claim names', asy
   expect(call).toMatchObject({ sub: 'kl-0', event: 'user.updated', dryRun: false, user: { email: 'kl0@example.com', email_verified: true, name: 'K', roles: ['member'], vip_level: 4 } });
 });
 
+it('refuses reserved extra claims in a lifecycle user and never sends the call', async () => {
+  const user = { id: 'kl-r', email: 'klr@example.com', emailVerified: false, extra: { email_verified: true, points: 3 } };
+  expect(() => signLifecycleToken(opts, { event: 'user.updated', user })).toThrow('main-site-kit: extra claim "email_verified" is reserved');
+  await expect(sendLifecycleEvent(opts, { event: 'user.updated', user: { ...user, extra: { dry_run: false } } })).rejects.toThrow('extra claim "dry_run" is reserved');
+  expect(await db.store.Identity.countDocuments({ externalId: 'kl-r' })).toBe(0);
+});
+
 it('creates, updates, bans and unbans a user through chat\'s endpoint; a dry run changes nothing', async () => {
   const user = { id: 'kl-1', email: 'kl1@example.com', emailVerified: true, name: 'Kit Lifecycle' };
   expect(await sendLifecycleEvent(opts, { event: 'user.updated', user })).toMatchObject({ status: 200, ok: true, event: 'user.updated', result: 'created', changed: true });

@@ -8,6 +8,8 @@
  *   import           bulk import of main-site users (JSONL, CSV or MongoDB), idempotent, per-row report
  *   doctor           check the whole set-up (config, keys, cookie, database, LibreChat, endpoints)
  */
+import { parseArgs } from 'node:util';
+import { redactText } from '../redact';
 import { checkConfig } from './check-config';
 import { doctorCommand } from './doctor';
 import { importCommand } from './import';
@@ -16,7 +18,8 @@ import { verifyToken } from './verify-token';
 const USAGE = `usage: shinegold-sso <command>
 
   check-config   validate the shinegold: section of librechat.yaml (CONFIG_PATH or ./librechat.yaml)
-  verify-token   read a token on stdin; print the decision (exit 0 accepted, 1 refused, 2 broken)
+  verify-token   read a token (or a cookie header) on stdin; print the decision
+                 (exit 0 accepted, 1 refused, 2 no token or broken)
   import FILE    import main-site users (JSONL or CSV) into LibreChat's database (MONGO_URI), in batches:
                  [--dry-run] [--report out.jsonl|out.csv] [--resume] [--format jsonl|csv] [--batch-size N]
                  [--per-row [--concurrency N]]
@@ -46,8 +49,22 @@ function boundedHeapChild(argv: string[]): Promise<number> | undefined {
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1))));
 }
 
+/**
+ * `shinegold-sso [-h|--help] <command> [its arguments]`: the command is the first argument;
+ * what follows it belongs to the command. Returns the command (undefined for none, '--help'
+ * for the help flag) or, for anything else before a command, that argument as given.
+ */
+function commandOf(argv: string[]): string | undefined {
+  const { tokens } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: false, allowPositionals: true, tokens: true });
+  const first = tokens[0];
+  if (!first) return undefined;
+  if (first.kind === 'positional') return first.value;
+  if (first.kind === 'option' && first.name === 'help' && first.value === undefined) return '--help';
+  return argv[0];
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [cmd] = argv;
+  const cmd = commandOf(argv);
   if (cmd === 'import') {
     const child = boundedHeapChild(argv);
     if (child) return child;
@@ -56,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     case 'check-config':
       return checkConfig(process.stdout);
     case 'verify-token':
-      return verifyToken(process.stdin, process.stdout);
+      return verifyToken(process.stdin, process.stdout, process.env, argv.slice(1));
     case 'import':
       return importCommand(argv.slice(1));
     case 'doctor':
@@ -75,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(`shinegold-sso: ${(e as Error).message}\n`);
+    process.stderr.write(`shinegold-sso: ${redactText(String((e as Error)?.message))}\n`);
     process.exit(2);
   },
 );

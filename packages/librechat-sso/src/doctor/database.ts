@@ -1,6 +1,7 @@
 import type { ShinegoldConfig } from '../config/schema';
 import type { DataSchemas } from '../store/models';
 import { fail, Finding, ok, warn } from './finding';
+import { redactUri } from '../redact';
 
 export interface DatabaseCheckInput {
   uri: string;
@@ -25,7 +26,7 @@ export async function checkDatabase({ uri, config, dataSchemas, timeoutMs = 5000
   const mongoose = (await import('mongoose')).default;
   const m = new mongoose.Mongoose();
   m.set('strictQuery', false);
-  const shown = safeUri(uri);
+  const shown = redactUri(uri);
   try {
     try {
       await m.connect(uri, { autoIndex: false, serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs });
@@ -86,14 +87,3 @@ async function checkSchemaExtension(User: import('mongoose').Model<any>, Identit
   return out;
 }
 
-/** The URI without credentials, for messages. */
-function safeUri(uri: string): string {
-  try {
-    const u = new URL(uri);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(MONGO_URI)';
-  }
-}

@@ -2,11 +2,28 @@ import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
 import type { ProviderConfig } from '../config/schema';
 import { ASYMMETRIC_ALGS } from '../config/schema';
 import { algorithmsForPublicKey } from '../config/keys';
+import { redactText, redactUri } from '../redact';
 import { errorReason, fail, Finding, isLocalHost, ok, warn } from './finding';
 import { checkPublicKey } from './keys';
 
 /** Private JWK members (RFC 7518 §6.2.2, §6.3.2, §6.4): none may appear in a published set. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/**
+ * The request the verifier makes: jose fetches with node's http(s).get, which turns userinfo in
+ * the URI into Basic authentication. fetch refuses a URL with credentials (and names the URL
+ * in its error), so they move into the header here.
+ */
+function jwksRequest(uri: string): { url: string; headers: Record<string, string> } {
+  const u = new URL(uri);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (u.username || u.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    u.username = '';
+    u.password = '';
+  }
+  return { url: u.href, headers };
+}
 
 /**
  * Fetches a provider's JWKS once, as the verifier would (same URI, same timeout), and checks
@@ -16,17 +33,20 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
  */
 export async function checkJwks(provider: ProviderConfig, fetchImpl: typeof fetch = fetch): Promise<Finding[]> {
   if (provider.keys.kind !== 'jwks') return [];
-  const { uri, timeoutMs } = provider.keys;
+  const { timeoutMs } = provider.keys;
+  // Every sentence names the URI without its credentials (userinfo, query values).
+  const uri = redactUri(provider.keys.uri);
   const id = `keys.${provider.name}.jwks`;
   const out: Finding[] = [];
-  const u = new URL(uri);
+  const u = new URL(provider.keys.uri);
   if (u.protocol === 'http:' && !isLocalHost(u.hostname)) {
     out.push(warn(`${id}.https`, `The JWKS ${uri} is fetched over plain http: whoever controls the network path can substitute keys.`, 'Serve the JWKS over https and drop insecureAllowHttpJwks.'));
   }
   let body: unknown;
   const started = Date.now();
   try {
-    const res = await fetchImpl(uri, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' }, redirect: 'error' });
+    const req = jwksRequest(provider.keys.uri);
+    const res = await fetchImpl(req.url, { signal: AbortSignal.timeout(timeoutMs), headers: req.headers, redirect: 'error' });
     if (res.status !== 200) {
       out.push(fail(`${id}.reachable`, `The JWKS ${uri} answered HTTP ${res.status}.`, 'Check the URL (SHINEGOLD_JWKS_URI) and that the main site publishes its JWKS there without authentication.'));
       return out;
@@ -41,7 +61,7 @@ export async function checkJwks(provider: ProviderConfig, fetchImpl: typeof fetc
   } catch (e) {
     const timedOut = (e as Error).name === 'TimeoutError';
     out.push(
-      fail(`${id}.reachable`, timedOut ? `The JWKS ${uri} did not answer within ${timeoutMs} ms.` : `The JWKS ${uri} cannot be fetched (${errorReason(e)}).`,
+      fail(`${id}.reachable`, timedOut ? `The JWKS ${uri} did not answer within ${timeoutMs} ms.` : `The JWKS ${uri} cannot be fetched (${redactText(errorReason(e))}).`,
         'Check the URL, DNS and firewall from the chat host (the chat server must reach the main site); raise providers[].jwks.timeoutMs only for a slow network.'),
     );
     return out;

@@ -2,6 +2,7 @@ import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, JWSHeaderParameters, FlattenedJWSInput } from 'jose';
 import { SsoRefusal, SsoUnavailable } from '../errors';
 import { KeySource } from '../config/schema';
+import { redactText, redactUri } from '../redact';
 
 /**
  * One interface over every key source (Grafana's key_sets, jose's local/remote JWKS):
@@ -52,7 +53,9 @@ export function createKeySet(source: KeySource): KeySet {
               throw new SsoRefusal('SG_TOKEN_UNKNOWN_KID', { kid: typeof header.kid === 'string' ? header.kid : undefined });
             }
             // Timeout, network error, a non-JSON or invalid JWKS answer: the key server is broken.
-            throw new SsoUnavailable('SG_KEYS_UNAVAILABLE', e, { uri: source.uri, reason: (e as Error).message });
+            // The detail reaches audit lines and LibreChat's error log: the URI without its
+            // credentials (an operator may put userinfo or a token in the query).
+            throw new SsoUnavailable('SG_KEYS_UNAVAILABLE', e, { uri: redactUri(source.uri), reason: redactText(String((e as Error)?.message)) });
           }
         },
       };

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parsePatch } from '../../src/doctor/librechat';
+import { parseDoctorArgs } from '../../src/cli/doctor';
 import { AUDIENCE, ISSUER, SECRET } from '../../../../test/helpers/tokens';
 import { CLI, ROOT } from '../../../../test/helpers/cli';
 import { startHarness } from '../../../../test/librechat-harness/server';
@@ -122,5 +123,30 @@ describe('shinegold-sso doctor', () => {
     const r = await run(['--chat-url']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/usage: shinegold-sso doctor/);
+  });
+
+  it('prints its usage for --help, exit 0', async () => {
+    const r = await run(['--help']);
+    expect(r).toMatchObject({ status: 0, stdout: 'usage: shinegold-sso doctor [--json] [--cookie-domain .shinegold.com] [--librechat <dir>] [--patches <dir>] [--chat-url https://chat.shinegold.com]\n' });
+  });
+});
+
+describe('doctor arguments (util.parseArgs)', () => {
+  it.each([
+    [[], { flags: {} }],
+    [['--json'], { flags: { json: true } }],
+    [['--cookie-domain', '.shinegold.com', '--librechat', '/app', '--patches', 'p', '--chat-url', 'https://chat.shinegold.com', '--json'],
+      { flags: { 'cookie-domain': '.shinegold.com', librechat: '/app', patches: 'p', 'chat-url': 'https://chat.shinegold.com', json: true } }],
+    [['--chat-url=https://chat.shinegold.com'], { flags: { 'chat-url': 'https://chat.shinegold.com' } }],
+    [['-h'], { flags: { help: true } }],
+    [['--chat-url'], { unexpected: '--chat-url' }],
+    [['--chat-url', '--json'], { unexpected: '--chat-url' }],
+    [['--bogus'], { unexpected: '--bogus' }],
+    [['-x'], { unexpected: '-x' }],
+    [['--json=yes'], { unexpected: '--json=yes' }],
+    [['stray'], { unexpected: 'stray' }],
+    [['--json', '--', 'x'], { unexpected: '--' }],
+  ])('%j -> %j', (args, expected) => {
+    expect(parseDoctorArgs(args)).toEqual(expected);
   });
 });

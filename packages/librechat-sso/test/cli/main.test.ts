@@ -44,3 +44,18 @@ describe('shinegold-sso verify-token', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('shinegold-sso (the entry)', () => {
+  it.each([
+    [['--help'], 0, 'stdout', /^usage: shinegold-sso <command>\n/],
+    [['-h'], 0, 'stdout', /^usage: shinegold-sso <command>\n/],
+    [[], 2, 'stdout', /^usage: shinegold-sso <command>\n/],
+    [['frobnicate'], 2, 'stderr', /^unknown command: frobnicate\n\nusage: shinegold-sso <command>\n/],
+    [['--json', 'doctor'], 2, 'stderr', /^unknown command: --json\n/],
+    [['doctor', '--chat-url'], 2, 'stderr', /^doctor: unexpected argument --chat-url\n/],
+  ])('%j exits %d with %s %s', (args, status, stream, text) => {
+    const r = run(args as string[]);
+    expect(r.status).toBe(status);
+    expect(r[stream as 'stdout' | 'stderr']).toMatch(text);
+  });
+});
