@@ -38,6 +38,8 @@ export interface WorldOptions {
   listenHost?: string;
   refreshMs?: number;
   audit?: (e: unknown) => void;
+  /** The main site sends a logged-in person at /login straight back to chat (as the kit recommends). */
+  forwardLoggedIn?: boolean;
 }
 
 export interface World {
@@ -123,6 +125,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       cookieDomain: o.cookieDomain ?? mainHost,
       chatOrigin: chat,
       chatBackchannelBase: chatSide.origin(listenHost),
+      forwardLoggedIn: o.forwardLoggedIn,
     }) as unknown as Handler);
     return {
       main,
