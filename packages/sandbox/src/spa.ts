@@ -59,6 +59,8 @@ const KEY = 'post_login_redirect_to';
 const root = document.getElementById('root');
 let token = '';
 let currentId = '';
+let timer;
+let leaving = false;
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 async function refresh() {
   try {
@@ -109,6 +111,11 @@ function chatPage(user) {
     + '<div class="composer">Message LibreChat…</div><p class="note">The chat stand-in of the demo: sign-in is real, messages are not sent.</p></section></div>';
   document.querySelector('[data-testid="nav-user"]').onclick = () => { const m = document.getElementById('menu'); m.hidden = !m.hidden; };
   document.getElementById('logout').onclick = async () => {
+    // Logging out: this page's periodic refresh (LibreChat refreshes only at start and when its
+    // access token is refused) must not start a second navigation, to the login, that would
+    // cancel the one to the main site's logout (seen under load in the browser walk).
+    leaving = true;
+    clearTimeout(timer);
     const r = await fetch('/api/auth/logout', { method: 'POST', credentials: 'include', headers: { authorization: 'Bearer ' + token } });
     const data = await r.json().catch(() => ({}));
     token = '';
@@ -123,8 +130,10 @@ async function start() {
   else toLogin();
 }
 function schedule() {
-  setTimeout(async () => {
+  timer = setTimeout(async () => {
+    if (leaving) return;
     const data = await refresh();
+    if (leaving) return;
     if (data && data.token) { token = data.token; if (data.user && String(data.user._id || data.user.id || '') !== currentId) chatPage(data.user); schedule(); }
     else { token = ''; toLogin(); }
   }, ${Math.max(250, Math.floor(refreshMs))});
