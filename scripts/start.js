@@ -83,6 +83,8 @@ const shown = (p) => {
   const rel = path.relative(process.cwd(), p);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 };
+/** A MongoDB URI for the terminal: its password, if any, is never printed. */
+const redact = (uri) => uri.replace(/^(mongodb(?:\+srv)?:\/\/[^:/@]+:)[^@/]*@/, '$1<password>@');
 /** A shell word. */
 const sh = (v) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(v) ? v : `'${String(v).replace(/'/g, `'\\''`)}'`);
 
@@ -200,7 +202,7 @@ async function demo() {
   try {
     await m.connect(mongoUri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
   } catch (e) {
-    return giveUp(`the database at ${db.uri} cannot be reached (${e.message.split('\n')[0]}): check MONGO_URI`);
+    return giveUp(`the database at ${redact(db.uri)} cannot be reached (${redact(e.message.split('\n')[0])}): check MONGO_URI`);
   }
   try {
     world = await sandbox.startWorld({
@@ -235,7 +237,7 @@ async function demo() {
   const metrics = env.SHINEGOLD_METRICS_TOKEN
     ? `${world.chat}/api/auth/sso/metrics (Authorization: Bearer $SHINEGOLD_METRICS_TOKEN)`
     : 'off (set SHINEGOLD_METRICS_TOKEN to serve /api/auth/sso/metrics)';
-  const exports = [`CONFIG_PATH=${sh(demoConfig.inForcePath)}`, `MONGO_URI=${sh(mongoUri)}`];
+  const exports = [`CONFIG_PATH=${sh(demoConfig.inForcePath)}`, `MONGO_URI=${sh(redact(mongoUri))}`];
   for (const [k, v] of Object.entries(demoConfig.generated)) exports.push(`${k}=${sh(v)}`);
   // The chat's LibreChat variables, which the doctor checks as LibreChat would have them.
   const librechatEnv = path.join(runDir, 'librechat.env');
@@ -262,7 +264,7 @@ async function demo() {
     `  key         ${keyLine}`,
     ...(otherGenerated.length ? [`              also made up for this run: ${otherGenerated.join(', ')}`] : []),
     `  metrics     ${metrics}`,
-    `  database    MONGO_URI=${mongoUri}`,
+    `  database    MONGO_URI=${redact(mongoUri)}${redact(mongoUri) !== mongoUri ? ' (put your password in place of <password>)' : ''}`,
     ...warnings.map((w) => `  warning     ${w}`),
     '',
     '  The operators\' tools against this demo, from this directory in another terminal:',

@@ -142,6 +142,17 @@ describe('what is in the way: one sentence, exit 1, no database left', () => {
     expect(databaseProcessesOf(run.child.pid!)).toEqual([]);
   }, 60_000);
 
+  it('a MONGO_URI that does not answer (its password never printed)', async () => {
+    const closed = await occupied();
+    await new Promise((r) => closed.server.close(r));
+    const run = start(baseEnv({ MONGO_URI: `mongodb://sso:s3cret@127.0.0.1:${closed.port}/` }));
+    expect(await run.exited).toBe(1);
+    expect(run.err()).toBe(
+      `the database at mongodb://sso:<password>@127.0.0.1:${closed.port}/ cannot be reached (connect ECONNREFUSED 127.0.0.1:${closed.port}): check MONGO_URI\n`,
+    );
+    expect(run.out()).toBe('');
+  }, 60_000);
+
   it('a configuration with problems: every problem, in sentences', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sg-badcfg-'));
     const file = path.join(dir, 'librechat.yaml');
