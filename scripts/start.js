@@ -153,7 +153,8 @@ async function demo() {
   const origins = sandbox.demoOrigins(hosts.domain, mainPort, chatPort);
 
   // The run's own files (the section in force when it differs from the file, the chat's
-  // LibreChat variables for the doctor), removed at the end.
+  // LibreChat variables for the doctor), removed at the end, by the database's guard if this
+  // process is killed.
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shinegold-demo-'));
   process.on('exit', () => fs.rmSync(runDir, { recursive: true, force: true }));
   let demoConfig;
@@ -191,7 +192,7 @@ async function demo() {
     fail(sentence);
   };
   try {
-    db = await startDatabase({ quiet: true });
+    db = await startDatabase({ quiet: true, alsoRemove: [runDir] });
   } catch (e) {
     return giveUp(sentenceOf(e, ports) ?? `no database: ${e.message.split('\n')[0]}`);
   }

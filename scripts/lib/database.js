@@ -148,7 +148,8 @@ function psql(sql) {
 
 /**
  * Starts (or adopts) a database. Returns { uri, kind, stop() }.
- * `uri` has no database name: callers choose one per test file / run.
+ * `uri` has no database name: callers choose one per test file / run. `alsoRemove`: directories
+ * of the caller's run that go when the database goes (with FerretDB, even if the caller is killed).
  */
 /**
  * FerretDB opens one PostgreSQL connection per concurrent operation by default; PostgreSQL's
@@ -163,7 +164,7 @@ function ferretdbAvailable() {
   return has('go') || fs.existsSync(path.join(cacheDir(), `ferretdb-${FERRET_BUILD}`));
 }
 
-async function startDatabase({ quiet = false } = {}) {
+async function startDatabase({ quiet = false, alsoRemove = [] } = {}) {
   if (process.env.MONGO_URI) {
     return { uri: process.env.MONGO_URI, kind: 'external', stop: async () => undefined };
   }
@@ -178,7 +179,7 @@ async function startDatabase({ quiet = false } = {}) {
     const port = await freePort();
     // The owner's pid in every name this run makes, so what belongs to whom can be told apart.
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `ferret-state-${process.pid}-`));
-    const dirs = [stateDir];
+    const dirs = [stateDir, ...alsoRemove];
     let backendArgs;
     let dropPg;
     let kind;

@@ -179,9 +179,13 @@ maybeFerret('the database dies with npm start', () => {
     await run.printed('Ctrl-C to stop.');
     const pid = run.child.pid!;
     expect(databaseProcessesOf(pid).length).toBeGreaterThan(0);
+    // The run's files (the chat's LibreChat variables for the doctor, secrets among them).
+    const runDir = path.dirname(/\. (\S+librechat\.env);/.exec(run.out())![1]);
+    expect(existsSync(runDir)).toBe(true);
     run.child.kill('SIGKILL');
     await run.exited;
     expect(await until(() => databaseProcessesOf(pid).length === 0, 15_000)).toBe(true);
+    expect(existsSync(runDir)).toBe(false);
     const pg = pgDatabasesOf(pid);
     if (pg) expect(await until(() => pgDatabasesOf(pid)!.length === 0, 15_000)).toBe(true);
   }, 90_000);
