@@ -8,6 +8,10 @@
  *   repository, on the local PostgreSQL when it answers on 127.0.0.1:5432 (a fresh database per
  *   run, dropped after), otherwise on FerretDB's SQLite backend in a temporary directory.
  * - else: mongodb-memory-server-core (downloads a mongod on first use; not possible offline).
+ * - none of these: DatabaseUnavailable, whose message is the one sentence naming the way out.
+ *
+ * FerretDB runs under scripts/lib/db-guard.js, which holds a pipe from this process and stops
+ * FerretDB (and drops its PostgreSQL database) when this process goes, however it goes.
  *
  * FerretDB 1.x differs from MongoDB (no TTL or partial indexes, no transactions, `sparse`
  * ignored); the product's code is written for both, and tests create indexes knowing this.
@@ -33,6 +37,18 @@ function cacheDir() {
 
 const log = (...a) => process.stderr.write(`[database] ${a.join(' ')}\n`);
 
+/** No database can be had; `message` is one sentence an operator acts on (no stack to show). */
+class DatabaseUnavailable extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'DatabaseUnavailable';
+  }
+}
+const NO_DATABASE = 'no database: install Go (FerretDB is built once) or set MONGO_URI';
+
+/** The first line a failed command wrote, for a sentence (never its whole output). */
+const firstLine = (e) => String((e && (e.stderr || e.message)) || e).trim().split('\n').find((l) => l.trim()) || 'unknown error';
+
 function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
@@ -51,7 +67,19 @@ function ensureFerretDB() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ferretbuild-'));
   try {
     execFileSync('go', ['mod', 'init', 'ferretbuild'], { cwd: work, env, stdio: 'ignore' });
-    const out = execFileSync('go', ['mod', 'download', '-json', `${FERRET_MODULE}@${FERRET_VERSION}`], { cwd: work, env, encoding: 'utf8' });
+    let out;
+    try {
+      out = execFileSync('go', ['mod', 'download', '-json', `${FERRET_MODULE}@${FERRET_VERSION}`], { cwd: work, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      // `go mod download -json` reports its error in the JSON on stdout, else on stderr.
+      let why = firstLine(e);
+      try {
+        why = JSON.parse(e.stdout).Error || why;
+      } catch {
+        /* not JSON */
+      }
+      throw new DatabaseUnavailable(`no database: Go could not download FerretDB ${FERRET_VERSION} (${why.split('\n')[0]}); connect to the Go module proxy once, or set MONGO_URI`);
+    }
     const src = path.join(work, 'ferretdb');
     fs.cpSync(JSON.parse(out).Dir, src, { recursive: true });
     execFileSync('chmod', ['-R', 'u+w', src]);
@@ -120,7 +148,8 @@ function psql(sql) {
 
 /**
  * Starts (or adopts) a database. Returns { uri, kind, stop() }.
- * `uri` has no database name: callers choose one per test file / run.
+ * `uri` has no database name: callers choose one per test file / run. `alsoRemove`: directories
+ * of the caller's run that go when the database goes (with FerretDB, even if the caller is killed).
  */
 /**
  * FerretDB opens one PostgreSQL connection per concurrent operation by default; PostgreSQL's
@@ -130,74 +159,107 @@ function psql(sql) {
 const PG_POOL = Number(process.env.SHINEGOLD_PG_POOL) || 30;
 const FERRET_GOGC = 400;
 
-async function startDatabase({ quiet = false } = {}) {
+/** Whether startDatabase would run FerretDB here (Go to build it, or a binary built before). */
+function ferretdbAvailable() {
+  return has('go') || fs.existsSync(path.join(cacheDir(), `ferretdb-${FERRET_BUILD}`));
+}
+
+async function startDatabase({ quiet = false, alsoRemove = [] } = {}) {
   if (process.env.MONGO_URI) {
     return { uri: process.env.MONGO_URI, kind: 'external', stop: async () => undefined };
   }
-  if (has('go') || fs.existsSync(path.join(cacheDir(), `ferretdb-${FERRET_BUILD}`))) {
-    const bin = ensureFerretDB();
+  if (ferretdbAvailable()) {
+    let bin;
+    try {
+      bin = ensureFerretDB();
+    } catch (e) {
+      if (e instanceof DatabaseUnavailable) throw e;
+      throw new DatabaseUnavailable(`no database: FerretDB could not be built with Go (${firstLine(e)}); set MONGO_URI to use another server`);
+    }
     const port = await freePort();
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferret-state-'));
+    // The owner's pid in every name this run makes, so what belongs to whom can be told apart.
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `ferret-state-${process.pid}-`));
+    const dirs = [stateDir, ...alsoRemove];
     let backendArgs;
-    let cleanup = () => undefined;
+    let dropPg;
     let kind;
     const pgDb = `sgsso_${process.pid}_${Date.now().toString(36)}`;
     if ((await canConnect(5432)) && has('psql') && psql(`CREATE DATABASE ${pgDb}`).status === 0) {
       kind = 'ferretdb-postgresql';
       backendArgs = ['--handler=postgresql', `--postgresql-url=postgres://postgres@127.0.0.1:5432/${pgDb}?pool_max_conns=${PG_POOL}`];
-      cleanup = () => psql(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
+      dropPg = { db: pgDb };
     } else {
       kind = 'ferretdb-sqlite';
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferret-sqlite-'));
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `ferret-sqlite-${process.pid}-`));
       backendArgs = ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
-      cleanup = () => fs.rmSync(dataDir, { recursive: true, force: true });
+      dirs.push(dataDir);
     }
     // FerretDB logs every refused duplicate key as an ERROR; the tests cause those on purpose.
     // Its log goes to a file and is shown only if it fails to start.
     const logFile = path.join(stateDir, 'ferretdb.log');
-    const logFd = fs.openSync(logFile, 'a');
     // FerretDB allocates a great deal per document: with Go's default GC target (GOGC=100) a
     // profile of a bulk insert showed ~40% of its CPU in the collector. The test server stands
     // in for mongod, which has no such cost, so it is given memory instead (a few hundred MB at
     // most here). GOGC in the environment wins.
-    const child = spawn(
+    const spec = {
       bin,
-      [...backendArgs, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${stateDir}`, '--telemetry=disable', '--log-level=warn', '--debug-addr=-'],
-      { stdio: ['ignore', logFd, logFd], env: { ...process.env, GOGC: process.env.GOGC || String(FERRET_GOGC) } },
-    );
-    fs.closeSync(logFd);
+      args: [...backendArgs, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${stateDir}`, '--telemetry=disable', '--log-level=warn', '--debug-addr=-'],
+      env: { ...process.env, GOGC: process.env.GOGC || String(FERRET_GOGC) },
+      log: logFile,
+      dropPg,
+      dirs,
+    };
+    // The guard holds the read end of a pipe from this process: when this process goes (even
+    // by SIGKILL, or with npm, which does not pass SIGTERM on), the pipe closes and the guard
+    // stops FerretDB and removes the run's database and directories.
+    const guard = spawn(process.execPath, [path.join(__dirname, 'db-guard.js'), JSON.stringify(spec)], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    guard.stdin.on('error', () => undefined);
+    const exited = new Promise((resolve) => guard.once('exit', resolve));
+    const stop = async () => {
+      if (guard.exitCode === null && guard.signalCode === null) {
+        guard.stdin.end();
+        const t = setTimeout(() => guard.kill('SIGTERM'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+    };
     try {
-      await waitForPort(port, 20_000, child);
+      await waitForPort(port, 20_000, guard);
     } catch (e) {
-      process.stderr.write(fs.readFileSync(logFile, 'utf8').slice(-4000));
-      child.kill('SIGKILL');
-      cleanup();
-      throw e;
+      const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-4000) : '';
+      await stop();
+      throw new DatabaseUnavailable(`no database: FerretDB did not start (${e.message}${tail ? `; its log ends: ${tail.trim().split('\n').pop()}` : ''}); set MONGO_URI to use another server`);
     }
     if (!quiet) log(`${kind} on 127.0.0.1:${port}`);
     return {
       uri: `mongodb://127.0.0.1:${port}/`,
       kind,
       settings: `GOGC=${process.env.GOGC || FERRET_GOGC}${kind === 'ferretdb-postgresql' ? `, PostgreSQL pool ${PG_POOL}` : ''}`,
-      async stop() {
-        await new Promise((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-        });
-        cleanup();
-        fs.rmSync(stateDir, { recursive: true, force: true });
-      },
+      /** The guard's pid (FerretDB is its child). */
+      pid: guard.pid,
+      stop,
     };
   }
   let MongoMemoryServer;
   try {
     ({ MongoMemoryServer } = require('mongodb-memory-server-core'));
   } catch {
-    throw new Error('No MONGO_URI, no Go toolchain for FerretDB, and mongodb-memory-server-core is not installed.');
+    throw new DatabaseUnavailable(NO_DATABASE);
   }
-  const mem = await MongoMemoryServer.create();
+  // mongodb-memory-server downloads a mongod on first use and prints each failed attempt with
+  // its stack: offline, the operator gets the one sentence instead.
+  const quietConsole = ['warn', 'error', 'log', 'info', 'debug'].map((k) => [k, console[k]]);
+  for (const [k] of quietConsole) console[k] = () => undefined;
+  let mem;
+  try {
+    mem = await MongoMemoryServer.create();
+  } catch {
+    throw new DatabaseUnavailable(NO_DATABASE);
+  } finally {
+    for (const [k, f] of quietConsole) console[k] = f;
+  }
   return { uri: mem.getUri().replace(/\/[^/]*$/, '/'), kind: 'mongodb-memory-server', stop: () => mem.stop() };
 }
 
@@ -208,4 +270,4 @@ function withDbName(uri, name) {
   return u.toString();
 }
 
-module.exports = { startDatabase, withDbName, ensureFerretDB };
+module.exports = { startDatabase, withDbName, ensureFerretDB, ferretdbAvailable, DatabaseUnavailable, NO_DATABASE };

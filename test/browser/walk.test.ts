@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import * as dataSchemas from '@librechat/data-schemas';
-import { startWorld, World } from '@shinegold/sandbox';
+import { loadDemoConfig, startWorld, World } from '@shinegold/sandbox';
 import { openTestDb, TestDb } from '../helpers/db';
 
 /**
@@ -30,6 +30,8 @@ maybe('the browser walk (Chromium, two host names on loopback)', () => {
     world = await startWorld({
       mongoose: db.mongoose,
       dataSchemas,
+      // The demo's own librechat.yaml (npm start's default), its session URLs set to this world.
+      config: (origins) => loadDemoConfig({ env: {}, origins }).config,
       mainHost: 'shinegold.test',
       chatHost: 'chat.shinegold.test',
       cookieDomain: '.shinegold.test',

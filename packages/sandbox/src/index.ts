@@ -6,3 +6,15 @@ export type { MainSiteOptions } from './main-site';
 export { spaHtml } from './spa';
 export { startWorld } from './world';
 export type { World, WorldOptions } from './world';
+export {
+  DEMO_CONFIG_FILE,
+  DemoError,
+  demoHosts,
+  demoOrigins,
+  demoSession,
+  loadDemoConfig,
+  providerPrefixes,
+  providersWithoutKey,
+  signingProvider,
+} from './demo-config';
+export type { DemoConfig, DemoHosts, DemoOrigins, LoadDemoOptions } from './demo-config';

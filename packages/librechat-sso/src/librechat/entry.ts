@@ -4,7 +4,7 @@ import type { ShinegoldSSO } from '../index';
 import { loginRedirect, safeReturnUrl } from '../session/return-url';
 import { Env, readLibreChatEnvironment } from './environment';
 import { bounceCounter, clearParentCookies, refusalHint } from './entry-state';
-import { REFUSAL_TEXTS, renderRefusalPage } from './refusal-page';
+import { REFUSAL_PAGE_CSP, refusalTexts, renderRefusalPage } from './refusal-page';
 
 /**
  * The login entry: where LibreChat's SPA sends a person it finds not logged in (its OpenID
@@ -67,7 +67,7 @@ export function createEntry(sso: ShinegoldSSO, env: Env) {
   }
 
   function showPage(req: Request, res: Response, code: string, back: string) {
-    const texts = REFUSAL_TEXTS[code] ?? REFUSAL_TEXTS.GENERIC;
+    const texts = refusalTexts(code);
     const retry = code === 'SG_TOKEN_DUPLICATE_COOKIE' || code === 'SG_BOUNCE_LIMIT' || code === 'SG_DB_UNAVAILABLE' ? back : undefined;
     if (code === 'SG_TOKEN_DUPLICATE_COOKIE') clearParentCookies(res, sso.config, req.originalUrl);
     hint.clear(res);
@@ -75,6 +75,9 @@ export function createEntry(sso: ShinegoldSSO, env: Env) {
     sso.audit({ event: 'entry.refused', outcome: 'failure', code, ...sso.authenticator.who({ cookieHeader: req.headers.cookie }), detail: { page: true } });
     const status = code === 'SG_DB_UNAVAILABLE' ? 503 : HTTP_STATUS[code as SsoErrorCode] ?? 403;
     if (status === 503) res.set('Retry-After', '5');
+    // The page's own policy; framed only where chat may be framed (shinegold.embedding).
+    const ancestors = sso.config.embedding.frameAncestors.length ? `'self' ${sso.config.embedding.frameAncestors.join(' ')}` : "'none'";
+    res.set('Content-Security-Policy', REFUSAL_PAGE_CSP.replace("frame-ancestors 'none'", `frame-ancestors ${ancestors}`));
     res
       .status(status)
       .type('html')
