@@ -6,10 +6,11 @@
  * package-lock.json and packages/librechat-sso (with its built dist/), after
  * `npm ci --omit=dev --omit=peer --workspace @shinegold/librechat-sso` there:
  *
- *   <out>/@shinegold/librechat-sso/   the package as npm publishes it (`npm pack`: package.json's
- *                                     "files"), the patch sets (patches/, read by the doctor), and
- *                                     node_modules/: the runtime dependencies npm ci installed from
- *                                     the lockfile (hoisted ones, then the workspace's own nested ones)
+ *   <out>/@shinegold/librechat-sso/   the package as npm publishes it (the files `npm pack` lists:
+ *                                     package.json's "files"), the patch sets (patches/, read by
+ *                                     the doctor), and node_modules/: the runtime dependencies npm
+ *                                     ci installed from the lockfile (hoisted ones, then the
+ *                                     workspace's own nested ones)
  *   <out>/bin/<name>                  a link per package.json "bin", for /app/node_modules/.bin, so
  *                                     `npx shinegold-sso` in LibreChat's /app runs the installed CLI
  *                                     and never asks the npm registry
@@ -32,10 +33,14 @@ function stage(out, root = process.cwd()) {
   fs.mkdirSync(pkg, { recursive: true });
   fs.mkdirSync(path.join(out, 'bin'));
 
-  // The published files: what `npm pack` puts in the tarball, nothing from the source tree besides.
-  const tgz = execFileSync('npm', ['pack', '--silent', '--ignore-scripts'], { cwd: ws, encoding: 'utf8' }).trim().split('\n').pop();
-  execFileSync('tar', ['-xzf', path.join(ws, tgz), '-C', pkg, '--strip-components=1']);
-  fs.rmSync(path.join(ws, tgz));
+  // The published files: what `npm pack` would put in the tarball (package.json's "files", the
+  // manifest, README/LICENSE), nothing else from the source tree. Copied by that list, so no
+  // tar is needed (busybox's and GNU's differ).
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ws, encoding: 'utf8' }))[0];
+  for (const f of packed.files) {
+    fs.mkdirSync(path.dirname(path.join(pkg, f.path)), { recursive: true });
+    fs.copyFileSync(path.join(ws, f.path), path.join(pkg, f.path));
+  }
   fs.cpSync(path.join(root, 'patches'), path.join(pkg, 'patches'), { recursive: true });
 
   // Runtime dependencies as npm ci placed them: hoisted to the root, and the workspace's nested
