@@ -229,8 +229,19 @@ async function main() {
   report.imageSize = img.Size;
   report.baseSize = inspectImage(base).Size;
   step(`image built in ${report.buildSeconds} s (${report.buildCache})`, true, `${ov.image} ${mb(img.Size)}; ${mb(img.Size - report.baseSize)} over ${base}`);
-  const applied = built.out.split('\n').filter((l) => /^applied .*\.patch ->/.test(l));
-  step('the patch set applied at build', applied.length === fs.readdirSync(path.join(ROOT, 'patches', version)).filter((f) => f.endsWith('.patch')).length, applied.join('; '));
+  // The patch set in the image (with the layer cache the build log does not show it being applied).
+  const noNet = RUN_OPTIONS.filter((o) => o !== '--network=host');
+  const unpatched = [];
+  const patchSet = fs.readdirSync(path.join(ROOT, 'patches', version)).filter((f) => f.endsWith('.patch')).sort();
+  for (const name of patchSet) {
+    const text = fs.readFileSync(path.join(ROOT, 'patches', version, name), 'utf8');
+    const target = /^\+\+\+ b\/(.+)$/m.exec(text)[1].trim();
+    const added = text.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++') && l.slice(1).trim()).map((l) => l.slice(1).trim());
+    const r = await run(podman('run', '--rm', '--network=none', ...noNet, ov.image, 'cat', `/app/${target}`), { quiet: true });
+    const lines = new Set(r.out.split('\n').map((l) => l.trim()));
+    if (r.code !== 0 || !added.every((l) => lines.has(l))) unpatched.push(`${name} (${target})`);
+  }
+  step('the image carries the patch set', unpatched.length === 0, unpatched.length ? `not in the image: ${unpatched.join(', ')}` : patchSet.join(', '));
 
   // 2. a patch set that does not fit fails the build (before any container exists)
   const other = fs.readdirSync(path.join(ROOT, 'patches')).filter((d) => d !== version && fs.statSync(path.join(ROOT, 'patches', d)).isDirectory()).sort()[0];
@@ -242,7 +253,7 @@ async function main() {
   }
 
   // 3. the add-on's dependencies in the image, against package-lock.json
-  const listed = capture(podman('run', '--rm', '--network=none', ...RUN_OPTIONS.filter((o) => o !== '--network=host'),
+  const listed = capture(podman('run', '--rm', '--network=none', ...noNet,
     '-v', `${path.join(ROOT, 'docker')}:/sg-docker:ro`, '--entrypoint', 'node', ov.image, '/sg-docker/addon-deps.js', 'installed', '/app/node_modules/@shinegold/librechat-sso'));
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
   const cmp = deps.compare(JSON.parse(listed), lock);
@@ -252,7 +263,7 @@ async function main() {
   step('every runtime dependency in the image at the lockfile\'s version and place', cmp.problems.length === 0, `${cmp.rows.length} packages`);
 
   // npx must run our CLI from the image alone: no network at all.
-  const offline = await run(podman('run', '--rm', '--network=none', ...RUN_OPTIONS.filter((o) => o !== '--network=host'), ov.image, 'npx', 'shinegold-sso', '--help'), { quiet: true });
+  const offline = await run(podman('run', '--rm', '--network=none', ...noNet, ov.image, 'npx', 'shinegold-sso', '--help'), { quiet: true });
   step('npx shinegold-sso --help in a container without network runs our CLI', offline.code === 0 && offline.out.startsWith('usage: shinegold-sso <command>'), offline.out.split('\n')[0]);
 
   // 4. the container, next to a test database
