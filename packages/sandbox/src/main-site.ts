@@ -14,7 +14,7 @@ import { createMainSiteKit, KitOptions, MainSiteUser } from '@shinegold/main-sit
 import { avatar, esc, frame, Person } from './look';
 
 export const DEMO_USERS: Record<string, Omit<MainSiteUser, 'sid'>> = {
-  ada: { id: 'sg-1001', email: 'ada@shinegold.test', emailVerified: true, name: 'Ada Lovelace', username: 'ada', roles: ['admin'], extra: { vip_level: 3, tags: ['early'] } },
+  ada: { id: 'sg-1001', email: 'ada@shinegold.test', emailVerified: true, name: 'Ada Lovelace', username: 'ada', roles: ['admin'], amr: ['pwd', 'otp'], extra: { vip_level: 3, tags: ['early'] } },
   bob: { id: 'sg-1002', email: 'bob@shinegold.test', emailVerified: true, name: 'Bob Builder', username: 'bob', roles: ['vip'], extra: { vip_level: 1, tags: [] } },
   cy: { id: 'sg-1003', email: 'cy@shinegold.test', emailVerified: true, name: 'Cy Member', username: 'cy', roles: [], extra: { vip_level: 0, tags: [] } },
 };
