@@ -171,7 +171,7 @@ describe("the add-on stage's commands, run here", () => {
 
   it('installs the add-on in node_modules/@shinegold/librechat-sso as npm publishes it, with the patch sets', () => {
     const pkg = path.join(app, 'node_modules/@shinegold/librechat-sso');
-    expect(readdirSync(pkg).sort()).toEqual(['dist', 'node_modules', 'package.json', 'patches']);
+    expect(readdirSync(pkg).sort()).toEqual(['bin', 'dist', 'node_modules', 'package.json', 'patches']);
     expect(readdirSync(path.join(pkg, 'patches')).sort()).toEqual(readdirSync(path.join(ROOT, 'patches')).sort());
     expect(existsSync(path.join(pkg, 'dist/librechat/index.js'))).toBe(true);
     expect(existsSync(path.join(pkg, 'src'))).toBe(false);
@@ -190,7 +190,7 @@ describe("the add-on stage's commands, run here", () => {
   it('links the CLI into node_modules/.bin, where npx finds it without the registry', () => {
     const link = path.join(app, 'node_modules/.bin/shinegold-sso');
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(link)).toBe('../@shinegold/librechat-sso/dist/cli/main.js');
+    expect(readlinkSync(link)).toBe('../@shinegold/librechat-sso/bin/shinegold-sso.js');
     expect(statSync(link).mode & 0o111).not.toBe(0);
     // npm_config_offline: any trip to the registry fails at once instead of fetching.
     const env = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false' };

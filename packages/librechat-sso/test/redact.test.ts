@@ -10,7 +10,7 @@ import { redact } from '../src/audit';
 import { redactText, redactUri } from '../src/redact';
 import { createShinegoldSSO } from '../src';
 import { openTestDb, TestDb } from '../../../test/helpers/db';
-import { CLI } from '../../../test/helpers/cli';
+import { CLI, LIBRECHAT_ENV } from '../../../test/helpers/cli';
 import { AUDIENCE, ISSUER, claims, config, rsaKeys, sign } from '../../../test/helpers/tokens';
 
 describe('redactUri', () => {
@@ -171,7 +171,8 @@ describe('secrets in the JWKS URI never reach a line', () => {
     ['an unreachable port', () => closedPort],
     ['a 500 answer', () => failingPort],
   ])('the CLI (doctor, doctor --json, verify-token, check-config), with %s', async (_what, port) => {
-    const env = { CONFIG_PATH: yaml, SHINEGOLD_JWKS_URI: plant(port()) };
+    // LibreChat's own variables too: check-config and the doctor check what LibreChat needs at start.
+    const env = { ...LIBRECHAT_ENV, CONFIG_PATH: yaml, SHINEGOLD_JWKS_URI: plant(port()) };
     const runs = await Promise.all([
       cli(['doctor'], env),
       cli(['doctor', '--json'], env),

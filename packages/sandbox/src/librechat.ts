@@ -11,7 +11,7 @@
 import type { Express, Request, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import type { ShinegoldSSO } from '@shinegold/librechat-sso';
-import { createOAuthEntryRouter, createSsoRouter, isRevoked, parseCookies } from '@shinegold/librechat-sso/librechat';
+import { createGlobalGuard, createOAuthEntryRouter, createSsoRouter, isRevoked, parseCookies } from '@shinegold/librechat-sso/librechat';
 import { spaHtml } from './spa';
 
 type Env = Record<string, string | undefined>;
@@ -46,6 +46,11 @@ export function createLibreChatStandIn(sso: ShinegoldSSO, opts: StandInOptions =
   const env = opts.env ?? process.env;
   const { methods } = sso.store;
   const app: Express = express();
+  // LibreChat's global noIndex middleware, where the fifth patch calls the add-on's guard.
+  if (opts.addon !== false) {
+    const guard = createGlobalGuard(sso.config, env);
+    app.use((req: Request, res: Response, next: () => void) => (guard(req, res) ? undefined : next()));
+  }
   const auth = express.Router();
   if (opts.addon !== false) auth.use(createSsoRouter(sso, env));
 

@@ -2,7 +2,8 @@
  * The LibreChat adapter: the only part of the add-on that knows LibreChat (its routes, cookies,
  * answers, environment and patches). A plain list of what it offers; nothing is defined here.
  */
-export { extendLibreChatSchemas, shinegoldAuthRouter, shinegoldOAuthRouter, loadMountConfig, createSsoRouter } from './mount';
+export { extendLibreChatSchemas, shinegoldAuthRouter, shinegoldOAuthRouter, shinegoldGuard, loadMountConfig, createSsoRouter } from './mount';
+export { createGlobalGuard, frameAncestors } from './global-guard';
 export type { MountOptions } from './mount';
 export { checkStartup, libreChatProblems, loginEntryProblems } from './startup';
 export type { StartupCheck } from './startup';

@@ -31,6 +31,7 @@ import { createShinegoldSSO, ShinegoldSSO } from '../index';
 import type { DataSchemas } from '../store/models';
 import { extendUserSchema } from '../store/models';
 import { createAuthRouter } from './auth-router';
+import { createGlobalGuard } from './global-guard';
 import { createBackchannelRouter } from './backchannel';
 import type { Env } from './environment';
 import { installJwtGuard } from './jwt-guard';
@@ -162,4 +163,18 @@ export function shinegoldOAuthRouter(opts: MountOptions = {}): Router {
   const config = mountConfig(opts);
   if (!config) return express.Router();
   return lazy(() => createOAuthEntryRouter(processInstance(config), env));
+}
+
+/**
+ * The hook the noIndex.js patch calls for every request, before LibreChat's routes, static files
+ * and SPA (global-guard.ts): framing, the tenant header, and the local-account ways in outside
+ * /api/auth closed while SSO is enforced. Returns true when it answered the request.
+ */
+let processGuard: ((req: Request, res: Response) => boolean) | undefined;
+export function shinegoldGuard(req: Request, res: Response): boolean {
+  if (!processGuard) {
+    const config = mountConfig({});
+    processGuard = config ? createGlobalGuard(config, process.env) : () => false;
+  }
+  return processGuard(req, res);
 }

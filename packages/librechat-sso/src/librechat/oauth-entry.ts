@@ -13,6 +13,9 @@ import { createEntry } from './entry';
 import type { Env } from './environment';
 import { wantedFromReferer } from './spa';
 
+/** LibreChat's other login providers under /oauth (v0.8.5 ... main). */
+const SOCIAL = ['google', 'facebook', 'github', 'discord', 'apple', 'saml'];
+
 export function createOAuthEntryRouter(sso: ShinegoldSSO, env: Env = process.env): Router {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const express = require('express');
@@ -26,5 +29,16 @@ export function createOAuthEntryRouter(sso: ShinegoldSSO, env: Env = process.env
   router.get('/openid', fromSpa);
   // Nothing calls back here in this set-up; a stale bookmark still ends at the entry.
   router.get('/openid/callback', fromSpa);
+  // While SSO is enforced, LibreChat's other social logins (if an operator left one configured)
+  // would create or log into accounts beside the main site: they lead to the entry instead, and a
+  // provider's callback is refused.
+  if (sso.config.enforce) {
+    for (const p of SOCIAL) {
+      router.get(`/${p}`, fromSpa);
+      router.all(`/${p}/callback`, (_req: Request, res: Response) =>
+        res.status(401).set('Cache-Control', 'no-store').json({ message: 'Sign in on the main site: this chat uses single sign-on.', code: 'SG_LOCAL_LOGIN_DISABLED' }),
+      );
+    }
+  }
   return router;
 }

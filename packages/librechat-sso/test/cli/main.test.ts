@@ -10,7 +10,7 @@ describe('shinegold-sso check-config', () => {
   it('accepts the example librechat.yaml and describes it', () => {
     const r = run(['check-config']);
     expect(r.stdout).toMatch(/the shinegold section is valid/);
-    expect(r.stdout).toMatch(/provider shinegold: active, issuer https:\/\/shinegold.com/);
+    expect(r.stdout).toMatch(/provider shinegold \(primary\): active, issuer https:\/\/shinegold.com/);
     expect(r.status).toBe(0);
   });
 
