@@ -1,5 +1,6 @@
 import { Strategy as CustomStrategy } from 'passport-custom';
 import type { Authenticator } from './authenticate';
+import { withDeadline } from './deadline';
 import { isRefusal, SsoError, SsoUnavailable } from './errors';
 
 /** The strategy name LibreChat's `passport.authenticate('shinegold', ...)` uses. */
@@ -28,8 +29,7 @@ export class ShinegoldStrategy extends CustomStrategy {
       fail(challenge: unknown, status?: number): void;
       error(err: unknown): void;
     };
-    this.auth
-      .authenticate({ cookieHeader: req.headers.cookie, authorization: req.headers.authorization })
+    withDeadline(this.auth.authenticate({ cookieHeader: req.headers.cookie, authorization: req.headers.authorization }))
       .then((result) => {
         const user = result.user;
         user.id = String(user._id);

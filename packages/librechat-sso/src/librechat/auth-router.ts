@@ -10,6 +10,7 @@
  */
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { ShinegoldSSO } from '../index';
+import { withDeadline } from '../deadline';
 import { createBridge } from '../session/bridge';
 import { createBreakGlassRouter, isBreakGlassLogin, isBreakGlassTwoFactor } from './break-glass';
 import { Env, LIBRECHAT_COOKIES, NOT_LOGGED_IN, readLibreChatEnvironment } from './environment';
@@ -39,7 +40,14 @@ export function createAuthRouter(sso: ShinegoldSSO, opts: { env?: Env } = {}): R
   const cookieOpts = (expires: Date) => ({ expires, httpOnly: true, secure: lc.secureCookies, sameSite: 'strict' as const });
 
   router.post('/refresh', async (req: Request, res: Response, next: NextFunction) => {
-    const d = await bridge.decide({ cookieHeader: req.headers.cookie, session: readSession(req.headers.cookie, refreshSecret) });
+    // Within a bounded time, whatever the database does (deadline.ts); and LibreChat's own refresh
+    // is not asked while the connection is known to be down (it would wait for it).
+    const down = sso.store.mongoose.connection.readyState !== 1;
+    const d = down
+      ? ({ kind: 'unavailable', code: 'SG_DB_UNAVAILABLE' } as const)
+      : await withDeadline(bridge.decide({ cookieHeader: req.headers.cookie, session: readSession(req.headers.cookie, refreshSecret) })).catch(
+          (e: { code?: string }) => ({ kind: 'unavailable', code: e?.code ?? 'SG_DB_UNAVAILABLE' }) as const,
+        );
     switch (d.kind) {
       case 'passthrough':
         return next();

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import jwt from 'jsonwebtoken';
+import { withDeadline } from '../deadline';
 import { normalizeEmail } from '../identity/email';
 import type { ShinegoldSSO } from '../index';
 import { countAttempt, attemptsLeft } from '../store/attempts';
@@ -114,8 +115,8 @@ export function createBreakGlassRouter(sso: ShinegoldSSO, opts: { env?: Env } = 
     const account = given.email;
     let found: { user?: Record<string, any>; reason?: string };
     try {
-      if ((await attemptsLeft(sso.store, `bg:${account}`, maxAttempts)) <= 0) return refuse(req, res, started, 'too many failed attempts');
-      found = await eligible({ email: account });
+      if ((await withDeadline(attemptsLeft(sso.store, `bg:${account}`, maxAttempts))) <= 0) return refuse(req, res, started, 'too many failed attempts');
+      found = await withDeadline(eligible({ email: account }));
     } catch {
       sso.audit({ event: 'breakglass.refused', outcome: 'error', code: 'SG_DB_UNAVAILABLE', detail: { ip: req.ip } });
       return res.status(503).set('Cache-Control', 'no-store').set('Retry-After', '5').json({ message: 'Sign-in is temporarily unavailable.', code: 'SG_DB_UNAVAILABLE' });

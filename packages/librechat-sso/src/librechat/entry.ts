@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { withDeadline } from '../deadline';
 import { HTTP_STATUS, isRefusal, REFUSAL_CODES, SsoErrorCode } from '../errors';
 import type { ShinegoldSSO } from '../index';
 import { loginRedirect, safeReturnUrl } from '../session/return-url';
@@ -57,9 +58,9 @@ export function createEntry(sso: ShinegoldSSO, env: Env) {
   async function judge(cookieHeader: string | undefined): Promise<string | undefined> {
     try {
       const { identity } = await sso.authenticator.judge({ cookieHeader });
-      const plan = await sso.provisioner.plan(identity, 'login');
+      const plan = await withDeadline(sso.provisioner.plan(identity, 'login'));
       if (plan.decision.kind === 'refuse') return plan.decision.code;
-      if (await sso.authenticator.sessionLoggedOut(identity)) return 'SG_TOKEN_LOGGED_OUT';
+      if (await withDeadline(sso.authenticator.sessionLoggedOut(identity))) return 'SG_TOKEN_LOGGED_OUT';
       return undefined;
     } catch (e) {
       return isRefusal(e) ? e.code : 'SG_DB_UNAVAILABLE';

@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
-import { createLifecycle } from '../lifecycle/handle';
+import { withDeadline } from '../deadline';
+import { createLifecycle, LifecycleAnswer } from '../lifecycle/handle';
 import type { ShinegoldSSO } from '../index';
 
 /**
@@ -34,7 +35,10 @@ export function createLifecycleRouter(sso: ShinegoldSSO): Router {
     parse(express.json({ limit: '32kb' })),
     async (req: Request, res: Response) => {
       res.set('Cache-Control', 'no-store');
-      const answer = await lifecycle.handle(req.body?.lifecycle_token);
+      const answer = await withDeadline(lifecycle.handle(req.body?.lifecycle_token)).catch(
+        (e: { code?: string }): LifecycleAnswer => ({ status: 503, body: { ok: false, error: 'temporarily_unavailable', code: e?.code ?? 'SG_DB_UNAVAILABLE' }, metric: { event: 'unknown', outcome: 'error' } }),
+      );
+      if (answer.status === 503) res.set('Retry-After', '5');
       sso.metrics.lifecycle.inc(answer.metric);
       return res.status(answer.status).json(answer.body);
     },

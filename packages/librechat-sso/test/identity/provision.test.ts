@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import * as dataSchemas from '@librechat/data-schemas';
 import { createShinegoldSSO, ShinegoldSSO } from '../../src';
 import { AuditEvent } from '../../src/audit';
@@ -253,13 +254,52 @@ describe('the hot path of a known user', () => {
 });
 
 describe('a broken database', () => {
-  it('is reported as unavailable (error), not as a bad credential, and leaves nothing half-written', async () => {
+  it('is reported as unavailable (error), not as a bad credential, and leaves nothing half-written in that database', async () => {
     const lost = await openTestDb(__filename);
     const broken = createShinegoldSSO({ config: sso.config, mongoose: lost.mongoose, dataSchemas: dataSchemas as any, audit: () => undefined });
     await lost.mongoose.disconnect();
     const e = await broken.authenticator.authenticate(await cookie({ sub: 'down-1', email: 'down@example.com' })).catch((x) => x);
     expect(e).toBeInstanceOf(SsoUnavailable);
     expect(e.code).toBe('SG_DB_UNAVAILABLE');
-    expect(await db.store.User.countDocuments({ email: 'down@example.com' })).toBe(0);
+    // Counted in the database the broken instance writes to, once it is reachable again.
+    const again = new mongoose.Mongoose();
+    await again.connect(lost.uri, { autoIndex: false });
+    expect(await again.connection.db!.collection('users').countDocuments({ email: 'down@example.com' })).toBe(0);
+    expect(await again.connection.db!.collection('shinegold_identities').countDocuments({ externalId: 'down-1' })).toBe(0);
+    await again.connection.dropDatabase();
+    await again.disconnect();
+  });
+});
+
+describe('two tokens in one request', () => {
+  it('refuses a cookie and a different Bearer token at once (SG_TOKEN_AMBIGUOUS), before anything is written', async () => {
+    const a = await sign(claims({ sub: 'amb-a', email: 'amb-a@example.com' }));
+    const b = await sign(claims({ sub: 'amb-b', email: 'amb-b@example.com' }));
+    await refusedWith(sso.authenticator.authenticate({ cookieHeader: `sg_session=${a}`, authorization: `Bearer ${b}` }), 'SG_TOKEN_AMBIGUOUS');
+    expect(await db.store.User.countDocuments({ email: { $in: ['amb-a@example.com', 'amb-b@example.com'] } })).toBe(0);
+    // The same token in both places is one token.
+    expect((await sso.authenticator.authenticate({ cookieHeader: `sg_session=${a}`, authorization: `Bearer ${a}` })).user.email).toBe('amb-a@example.com');
+    expect(events).toContainEqual(expect.objectContaining({ event: 'login.refused', code: 'SG_TOKEN_AMBIGUOUS', externalId: 'amb-a', detail: expect.objectContaining({ subjectUnverified: true }) }));
+  });
+
+  it('refuses the main-site cookie sent twice (SG_TOKEN_DUPLICATE_COOKIE), naming both subjects as unverified', async () => {
+    const mine = await sign(claims({ sub: 'dup-victim', email: 'dup-victim@example.com' }));
+    const planted = await sign(claims({ sub: 'dup-attacker', email: 'dup-attacker@example.com' }));
+    const e = await sso.authenticator.authenticate({ cookieHeader: `sg_session=${planted}; sg_session=${mine}` }).catch((x) => x);
+    expect([e.code, e.status, e.detail]).toEqual(['SG_TOKEN_DUPLICATE_COOKIE', 401, { count: 2, unverified: [{ iss: 'https://shinegold.test', sub: 'dup-attacker' }, { iss: 'https://shinegold.test', sub: 'dup-victim' }] }]);
+    expect(await db.store.User.countDocuments({ email: { $in: ['dup-victim@example.com', 'dup-attacker@example.com'] } })).toBe(0);
+  });
+});
+
+describe('an email with a character that would make it another address', () => {
+  it.each([
+    ['the Kelvin sign', '\u212Aelly@example.com'],
+    ['a zero-width space', 'kel\u200Bly@example.com'],
+    ['a NUL', 'kelly\u0000@example.com'],
+  ])('refuses %s, naming the claim, and never meets kelly@example.com', async (_what, email) => {
+    await db.store.methods.createUser({ email: 'kelly@example.com', provider: 'shinegold', username: `kelly-${Math.random()}`, emailVerified: true }, undefined, true, true).catch(() => undefined);
+    const e = await sso.authenticator.authenticate(await cookie({ sub: `kelvin-${email.length}`, email })).catch((x) => x);
+    expect([e.code, e.detail.claim]).toEqual(['SG_TOKEN_CLAIM_INVALID', 'email']);
+    expect(await db.store.Identity.countDocuments({ externalId: `kelvin-${email.length}` })).toBe(0);
   });
 });

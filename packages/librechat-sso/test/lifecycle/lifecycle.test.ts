@@ -134,6 +134,29 @@ it('user.updated syncs a known user: profile, email, ADMIN taken away, extension
   expect((await userOf('lc-sync'))!.email).toBe('lc-sync-new@example.com');
 });
 
+it('an update wins over the cookie issued before it: a demoted admin stays demoted, an old name is not written back', async () => {
+  const { base } = await chat('disable');
+  const sub = 'lc-demote';
+  const before = nowSec() - 5;
+  const oldCookie = { roles: ['admin'], amr: ['pwd', 'otp'], name: 'Old Name', iat: before, exp: before + 3600 };
+  expect((await login(base, sub, oldCookie)).refused).toBe(false);
+  expect((await userOf(sub))!.role).toBe('ADMIN');
+  const demoted = await send('disable', sub, 'user.updated', { user: { email: `${sub}@example.com`, email_verified: true, name: 'New Name', roles: ['member'] } });
+  expect(demoted.body).toMatchObject({ result: 'updated', fields: expect.arrayContaining(['name', 'role']) });
+  // The browser still holds the cookie from before the update: it logs in, and writes nothing back.
+  const again = await login(base, sub, oldCookie);
+  expect(again.refused).toBe(false);
+  expect(await userOf(sub)).toMatchObject({ role: 'USER', name: 'New Name' });
+  // An update older than the one applied changes nothing either.
+  const stale = await post(base, await lifecycleToken({ sub, event: 'user.updated', user: { email: `${sub}@example.com`, email_verified: true, name: 'Older Name', roles: ['admin'] } }, undefined, nowSec() - 20));
+  expect(stale.body).toMatchObject({ result: 'unchanged', changed: false, note: expect.stringMatching(/later event/) });
+  expect(await userOf(sub)).toMatchObject({ role: 'USER', name: 'New Name' });
+  // A token issued after the update (and its tolerance) is the main site's word again.
+  await sleep(2100);
+  expect((await login(base, sub, { roles: ['admin'], amr: ['otp'], name: 'New Name' })).refused).toBe(false);
+  expect((await userOf(sub))!.role).toBe('ADMIN');
+});
+
 it('user.banned ends every session, kills access tokens and refuses login until user.unbanned', async () => {
   const { base } = await chat('disable');
   const a = await login(base, 'lc-ban');

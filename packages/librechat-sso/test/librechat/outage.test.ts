@@ -1,0 +1,124 @@
+import net from 'node:net';
+import mongoose from 'mongoose';
+import * as dataSchemas from '@librechat/data-schemas';
+import { createShinegoldSSO } from '../../src';
+import { createStore } from '../../src/store/models';
+import { createHarness } from '../../../../test/librechat-harness/server';
+import { dbUri, testDbName } from '../../../../test/helpers/db';
+import { claims, config, sign } from '../../../../test/helpers/tokens';
+
+/**
+ * The database goes away in the middle of a storm of sign-ins (every connection to it cut, new
+ * ones refused, for 12 s), as LibreChat connects to it (`bufferCommands: false`, the driver's own
+ * 30 s server selection). Every answer still comes within 5 s, each refusal to serve is a 503
+ * with Retry-After and a code, and once the database is back nothing is half-written: one user
+ * per person, no creation lease left, no user without its mapping, and everyone signs in.
+ */
+process.env.JWT_SECRET ||= 'outage-access-secret-32-bytes-long!!!';
+process.env.JWT_REFRESH_SECRET ||= 'outage-refresh-secret-32-bytes-long!!';
+
+/** A loopback TCP proxy in front of the test database that can be cut and restored. */
+async function cuttableProxy(target: URL) {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server;
+  const listen = (port = 0) =>
+    new Promise<number>((resolve, reject) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => s.destroy());
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+    });
+  const port = await listen();
+  return {
+    port,
+    cut: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    }),
+    restore: () => listen(port),
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+it('answers within 5 s while the database is gone, and leaves nothing half-written', async () => {
+  const name = testDbName(__filename);
+  const direct = new URL(dbUri(name));
+  const proxy = await cuttableProxy(direct);
+  const viaProxy = new URL(direct.toString());
+  viaProxy.port = String(proxy.port);
+  const m = new mongoose.Mongoose();
+  m.set('strictQuery', false);
+  await m.connect(viaProxy.toString(), { autoIndex: false, bufferCommands: false, heartbeatFrequencyMS: 1000 });
+  await createStore(m, dataSchemas as any).ensureIndexes();
+  const sso = createShinegoldSSO({ config: config(), mongoose: m, dataSchemas: dataSchemas as any, audit: () => undefined });
+  const server = createHarness(sso).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+
+  const people = Array.from({ length: 40 }, (_, i) => `out-${i}`);
+  const tokens = new Map(await Promise.all(people.map(async (p) => [p, await sign(claims({ sub: p, email: `${p}@example.com`, sid: `sid-${p}` }))] as const)));
+  const answers: Array<{ ms: number; status: number; retryAfter: string | null; code?: string }> = [];
+  const visit = async (p: string) => {
+    const started = Date.now();
+    const r = await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: `sg_session=${tokens.get(p)}` } });
+    const text = await r.text();
+    let code: string | undefined;
+    try {
+      code = JSON.parse(text).code;
+    } catch {
+      code = undefined;
+    }
+    answers.push({ ms: Date.now() - started, status: r.status, retryAfter: r.headers.get('retry-after'), code });
+  };
+
+  // The storm: people arrive one after another, four at a time; the database goes away a second in, for 12 s.
+  const storm = (async () => {
+    for (let i = 0; i < people.length; i += 4) {
+      await Promise.all(people.slice(i, i + 4).map(visit));
+      await new Promise((r) => setTimeout(r, 350));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 1000));
+  await proxy.cut();
+  await new Promise((r) => setTimeout(r, 12_000));
+  await proxy.restore();
+  await storm;
+
+  expect(answers).toHaveLength(people.length);
+  expect(Math.max(...answers.map((a) => a.ms))).toBeLessThanOrEqual(5_000);
+  const unavailable = answers.filter((a) => a.status === 503);
+  expect(unavailable.length).toBeGreaterThan(0);
+  for (const a of unavailable) expect([a.retryAfter, a.code]).toEqual(['5', 'SG_DB_UNAVAILABLE']);
+  expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
+
+  // Back: let the work that was cut off finish, then everyone signs in, once each.
+  await new Promise((r) => setTimeout(r, 3_000));
+  for (const p of people) {
+    const r = await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: `sg_session=${tokens.get(p)}` } });
+    expect([p, r.status]).toEqual([p, 200]);
+  }
+  const check = new mongoose.Mongoose();
+  await check.connect(direct.toString(), { autoIndex: false });
+  const db = check.connection.db!;
+  for (const p of people) expect([p, await db.collection('users').countDocuments({ shinegoldUserId: p })]).toEqual([p, 1]);
+  expect(await db.collection('shinegold_identities').countDocuments({ claim: { $ne: null } })).toBe(0);
+  const mapped = new Set((await db.collection('shinegold_identities').find({ userId: { $ne: null } }).toArray()).map((r) => String(r.userId)));
+  const users = await db.collection('users').find({ shinegoldUserId: { $in: people } }).toArray();
+  expect(users.filter((u) => !mapped.has(String(u._id))).map((u) => u.shinegoldUserId)).toEqual([]);
+
+  await new Promise((r) => server.close(r));
+  await m.disconnect();
+  await check.connection.dropDatabase();
+  await check.disconnect();
+  await proxy.close();
+}, 90_000);
