@@ -134,4 +134,163 @@ async function walk({ main, chat, users, shots, timeoutMs = 20_000, log = () => 
   return { steps, ok: steps.length === 5 && steps.every((s) => s.ok) };
 }
 
-module.exports = { walk, chromiumAvailable, CHROMIUM };
+/** One Chromium (Debian's), with the test host names mapped to loopback. */
+async function launch() {
+  const { chromium } = require('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--host-resolver-rules=MAP *.shinegold.test 127.0.0.1, MAP shinegold.test 127.0.0.1, MAP *.elsewhere.test 127.0.0.1',
+    ],
+  });
+}
+
+/** Runs named steps with a screenshot each; returns the same { steps, ok } shape as walk(). */
+function stepper(page, shots, log) {
+  fs.mkdirSync(shots, { recursive: true });
+  const steps = [];
+  const step = async (name, fn) => {
+    const shot = path.join(shots, `${String(steps.length).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 80)}.png`);
+    let ok = false;
+    let detail;
+    try {
+      detail = await fn();
+      ok = true;
+    } catch (e) {
+      detail = e.message.split('\n')[0];
+    }
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+    steps.push({ name, ok, detail, shot });
+    log(`${ok ? 'PASS' : 'FAIL'}: ${name}${detail ? ` (${detail})` : ''}`);
+    return ok;
+  };
+  return { steps, step };
+}
+
+/**
+ * A refused person is told why, never sent round (issue 11), with a main site that sends a
+ * logged-in person straight back to chat (the kit's advice), on the stand-in or real LibreChat:
+ *
+ *   0. `refused` (lacking the role chat requires) signs in on the main site -> chat's own page
+ *      says so, on the chat host, within a few page loads, with a link back to the main site;
+ *   1. `allowed` signs in and lands in chat; the main site then logs them out everywhere by a
+ *      back-channel logout, keeping its own session (a main site that forwards old cookies):
+ *      chat's entry sends them to the main site at most twice and then shows its page.
+ * Page loads of the top frame are counted; a loop would show as dozens.
+ * `logoutEverywhere(userKey)` asks the main site for that back-channel logout.
+ */
+async function refusalWalk({ main, chat, refused, allowed, logoutEverywhere, shots, timeoutMs = 20_000, log = () => undefined }) {
+  const browser = await launch();
+  const context = await browser.newContext();
+  context.setDefaultTimeout(timeoutMs);
+  const page = await context.newPage();
+  const { steps, step } = stepper(page, shots, log);
+  const chatHost = new URL(chat).host;
+  const mainOrigin = new URL(main).origin;
+  let loads = [];
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) loads.push(f.url());
+  });
+  const settle = async (ms = 3000) => {
+    // Quiet for a while: no top-frame page load for `ms`.
+    for (let n = -1; n !== loads.length; ) {
+      n = loads.length;
+      await page.waitForTimeout(ms);
+    }
+  };
+  try {
+    await step(`${refused.key} (refused) is told why on chat's own page, not sent round`, async () => {
+      loads = [];
+      await page.goto(`${main}/login?return_to=${encodeURIComponent(`${chat}/c/new`)}`);
+      await page.click(`#login-${refused.key}`);
+      await settle();
+      const at = new URL(page.url());
+      if (at.host !== chatHost) throw new Error(`ended on ${page.url()}`);
+      const text = await page.textContent('body');
+      if (!text.includes(refused.code)) throw new Error(`the page does not name ${refused.code}: ${text.slice(0, 200)}`);
+      if (!(await page.locator(`a[href^="${mainOrigin}"]`).count())) throw new Error('no link back to the main site');
+      if (loads.length > 8) throw new Error(`${loads.length} page loads: ${loads.join(' -> ')}`);
+      return `${loads.length} page loads, ended on ${at.pathname} (${refused.code})`;
+    });
+    await step(`${allowed.key}, logged out everywhere while the main site keeps forwarding the old cookie: at most two round trips, then chat's page`, async () => {
+      await context.clearCookies();
+      await page.goto(`${main}/login?return_to=${encodeURIComponent(`${chat}/c/new`)}`);
+      await page.click(`#login-${allowed.key}`);
+      await page.waitForURL((u) => u.host === chatHost && u.pathname.startsWith('/c/'));
+      await settle(1500);
+      await logoutEverywhere(allowed.key);
+      loads = [];
+      await page.goto(`${chat}/c/new`);
+      await settle();
+      const roundTrips = loads.filter((u) => new URL(u).origin === mainOrigin && new URL(u).pathname === '/login').length;
+      const text = await page.textContent('body');
+      if (new URL(page.url()).host !== chatHost || !text.includes('SG_BOUNCE_LIMIT')) throw new Error(`ended on ${page.url()}: ${text.slice(0, 160)}`);
+      if (roundTrips > 2) throw new Error(`${roundTrips} round trips to the main-site login`);
+      return `${roundTrips} round trips, ${loads.length} page loads, then chat's page (SG_BOUNCE_LIMIT)`;
+    });
+  } finally {
+    await browser.close();
+  }
+  return { steps, ok: steps.length === 2 && steps.every((s) => s.ok) };
+}
+
+/**
+ * Chat inside a main-site page (issue 13): the frame is same-site, so chat's SameSite=Strict
+ * cookies work in it. `embedPage` is a main-site page that frames chat; `foreignPage` one on
+ * another site that tries to.
+ *   0. sign in on the main site, open the page with the frame: chat signs in inside the frame;
+ *   1. log out inside the frame: the main site is logged out too;
+ *   2. the other site's frame is refused by the browser (frame-ancestors), nothing of chat drawn.
+ */
+async function embedWalk({ main, chat, user, embedPage, foreignPage, shots, timeoutMs = 20_000, log = () => undefined }) {
+  const browser = await launch();
+  const context = await browser.newContext();
+  context.setDefaultTimeout(timeoutMs);
+  const page = await context.newPage();
+  const { steps, step } = stepper(page, shots, log);
+  const chatOrigin = new URL(chat).origin;
+  const parentCookie = async () => (await context.cookies(main)).find((c) => c.name === 'sg_session');
+  const chatFrame = () => page.frames().find((f) => f !== page.mainFrame() && f.url().startsWith(chatOrigin));
+  try {
+    await step(`signed in on the main site, chat signs ${user.key} in inside its frame`, async () => {
+      await page.goto(`${main}/login`);
+      await page.click(`#login-${user.key}`);
+      const signedIn = page.waitForResponse(async (r) => r.url().startsWith(chatOrigin) && r.url().endsWith('/api/auth/refresh') && r.status() === 200 && !!(await r.json().catch(() => null))?.token);
+      await page.goto(embedPage);
+      const body = await (await signedIn).json();
+      if (body.user.email !== user.email) throw new Error(`the frame signed in ${body.user.email}`);
+      const frame = chatFrame();
+      if (!frame) throw new Error('no chat frame');
+      await frame.waitForSelector('[data-testid="nav-user"]');
+      return `frame at ${new URL(frame.url()).pathname}, signed in as ${body.user.email}`;
+    });
+    await step('logging out inside the frame logs the main site out too', async () => {
+      const frame = chatFrame();
+      await frame.click('[data-testid="nav-user"]');
+      await frame.getByText('Log out', { exact: true }).click();
+      for (const until = Date.now() + timeoutMs; (await parentCookie()) && Date.now() < until; ) await page.waitForTimeout(100);
+      if (await parentCookie()) throw new Error('the parent cookie is still there');
+      return 'main-site cookie gone';
+    });
+    await step('a page on another site cannot frame chat', async () => {
+      const refused = new Promise((resolve) => page.on('console', (m) => /frame-ancestors|Refused to frame/i.test(m.text()) && resolve(m.text())));
+      await page.goto(foreignPage);
+      const message = await Promise.race([refused, page.waitForTimeout(5000).then(() => undefined)]);
+      const frame = chatFrame();
+      const drawn = frame ? await frame.locator('#root, [data-testid="nav-user"]').count().catch(() => 0) : 0;
+      if (drawn) throw new Error('chat was drawn inside the foreign frame');
+      if (!message) throw new Error('the browser reported no refusal');
+      return String(message).slice(0, 120);
+    });
+  } finally {
+    await browser.close();
+  }
+  return { steps, ok: steps.length === 3 && steps.every((s) => s.ok) };
+}
+
+module.exports = { walk, refusalWalk, embedWalk, chromiumAvailable, CHROMIUM };

@@ -140,6 +140,8 @@ export interface LoadDemoOptions {
   /** Where the section in force is written when the session URLs changed (default: not written). */
   runDir?: () => string;
   onWarning?: (w: string) => void;
+  /** Top-level options laid over the file's section (tests: roles.required, embedding...). */
+  overrides?: Record<string, unknown>;
 }
 
 /** The provider the demo's main site signs for: the first active one with a shared secret. */
@@ -162,8 +164,9 @@ export function signingProvider(config: ShinegoldConfig, name?: string): { provi
 
 export function loadDemoConfig(o: LoadDemoOptions): DemoConfig {
   const path = o.path ?? (o.env.CONFIG_PATH ? resolve(o.cwd ?? process.cwd(), o.env.CONFIG_PATH) : DEMO_CONFIG_FILE);
-  const raw = readSection(path);
-  if (raw === undefined) throw new DemoError(`${path} has no shinegold: section: point CONFIG_PATH at a librechat.yaml that has one.`);
+  const read = readSection(path);
+  if (read === undefined) throw new DemoError(`${path} has no shinegold: section: point CONFIG_PATH at a librechat.yaml that has one.`);
+  const raw = o.overrides ? { ...(read as Record<string, unknown>), ...o.overrides } : read;
   const randomSecret = o.randomSecret ?? (() => randomBytes(32).toString('hex'));
   const generated: Record<string, string> = {};
   for (const { prefix } of providersWithoutKey(raw, o.env)) generated[`${prefix}_JWT_SECRET`] = randomSecret();

@@ -108,7 +108,8 @@ export function createMainSite(opts: MainSiteOptions): Express {
     const target = back(req.query[returnParam]);
     if (who && target && opts.forwardLoggedIn) return res.set('Cache-Control', 'no-store').redirect(303, target);
     const returnTo = target ?? chatLink;
-    const reason = typeof req.query.reason === 'string' ? req.query.reason : undefined;
+    // Chat says why it sent the person here (`sg_reason`: signin, expired, logged_out, invalid).
+    const reason = typeof req.query.sg_reason === 'string' ? req.query.sg_reason : undefined;
     const notice = reason
       ? `<p class="notice" id="main-reason">Chat asked you to sign in again (${esc(reason)}).</p>`
       : target
@@ -152,6 +153,27 @@ export function createMainSite(opts: MainSiteOptions): Express {
   <p id="main-status" class="muted">Logged out of shinegold.com; ${esc(told)}.</p>
   <p class="muted">Chat follows: it signs you out too at its next check.</p>
   <p class="row"><a class="btn primary" href="/login">Sign in again</a><a class="btn ghost" href="/">Home</a></p></div>`);
+  });
+
+  // For the refusal walk: the main site logs a person out everywhere in chat (a back-channel logout
+  // naming only them) while keeping its own session, as a main site with an "end other sessions"
+  // button does.
+  app.post('/demo/logout-everywhere/:user', async (req: Request, res: Response) => {
+    const u = users[String(req.params.user)];
+    if (!u) return res.status(404).end();
+    const ok = await kit.sendBackchannelLogout({ sub: u.id }).catch(() => false);
+    res.status(ok ? 200 : 502).end();
+  });
+
+  // A main-site page that embeds chat (docs/operations.md, "Embedding"): the frame is same-site,
+  // so chat's own SameSite=Strict cookies work in it; chat lets only configured origins frame it.
+  app.get('/embed', (req: Request, res: Response) => {
+    const path = typeof req.query.path === 'string' && req.query.path.startsWith('/') && !req.query.path.startsWith('//') ? req.query.path : '/c/new';
+    res
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(`<!doctype html><meta charset="utf-8"><title>Chat inside shinegold.com</title><h1 id="embed-title">Chat inside shinegold.com</h1>
+<iframe id="chat-frame" title="chat" src="${esc(kit.chatLink(path))}" style="width:100%;height:80vh;border:1px solid #ccc"></iframe>`);
   });
 
   // For the operators' tools on the demo (npm start prints the line): a fresh login token of a
