@@ -187,7 +187,7 @@ for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = String(e.v
 const wantSecret = values?.global?.librechat?.existingSecretName;
 if (!wantSecret) miss('The values name no existing Secret (global.librechat.existingSecretName).');
 else if (!secretRefs.includes(wantSecret)) miss(`The Deployment does not take its environment from the Secret ${wantSecret} (envFrom secretRef).`);
-else say(`ok: envFrom secretRef ${wantSecret} (it must hold SHINEGOLD_JWT_SECRET and LibreChat's secrets: docs/kubernetes.md)`);
+else say(`ok: envFrom secretRef ${wantSecret} (it must hold SHINEGOLD_JWT_SECRET and LibreChat's secrets: docs/operations.md)`);
 
 const loginEntry = Object.keys(composeEnv).filter((k) => k.startsWith('OPENID_'));
 const wrong = loginEntry.filter((k) => env[k] !== composeEnv[k]);

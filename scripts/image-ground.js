@@ -18,7 +18,7 @@
  *    folders made, devDependencies pruned, WORKDIR /app, USER node, HOST=0.0.0.0, EXPOSE 3080,
  *    CMD npm run backend, jemalloc preloaded at the path the official image uses.
  *    The tree is <version>=<dir>, or $LIBRECHAT_TREES/<version>.
- * docs/image.md says where these differ from the official images and why that does not change what
+ * docs/operations.md ("The derived image") says where these differ from the official images and why that does not change what
  * verify:image proves.
  *
  * Environment: DEBIAN_MIRROR (default: this machine's apt source for bookworm), GROUND_NODE_VERSION

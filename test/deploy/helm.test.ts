@@ -63,7 +63,7 @@ maybe('LibreChat\'s Helm chart with deploy/helm/values-shinegold.yaml', () => {
     expect(okLines(r.stdout)).toEqual([
       `ok: image registry.shinegold.com/shinegold/librechat-sso:${version} (patches/${version} exists)`,
       'ok: 2 replicas',
-      'ok: envFrom secretRef librechat-credentials-env (it must hold SHINEGOLD_JWT_SECRET and LibreChat\'s secrets: docs/kubernetes.md)',
+      'ok: envFrom secretRef librechat-credentials-env (it must hold SHINEGOLD_JWT_SECRET and LibreChat\'s secrets: docs/operations.md)',
       'ok: login entry OPENID_CLIENT_ID, OPENID_CLIENT_SECRET, OPENID_ISSUER, OPENID_SESSION_SECRET, OPENID_AUTO_REDIRECT, OPENID_BUTTON_LABEL as in docker-compose.override.yml; no OPENID_SCOPE',
       'ok: USE_REDIS=true, REDIS_URI=redis://librechat-redis-master:6379; the Redis subchart is on in the values (left out of this render)',
       'ok: /app/librechat.yaml mounted from ConfigMap librechat-librechat-config (key librechat.yaml)',

@@ -44,7 +44,7 @@ export function setupSection(md: string): string | undefined {
 /** Command lines of the fenced bash/sh/shell blocks: comments and blanks out, `\` continuations joined. */
 export function bashLines(md: string): string[] {
   const out: string[] = [];
-  const fence = /^```(bash|sh|shell|console)\s*\n([\s\S]*?)^```/gm;
+  const fence = /^ {0,3}```(bash|sh|shell|console)\s*\n([\s\S]*?)^ {0,3}```/gm;
   for (const m of md.matchAll(fence)) {
     const joined = m[2].replace(/\s*\\\n\s*/g, ' ');
     for (const raw of joined.split('\n')) {
@@ -60,7 +60,7 @@ export function bashLines(md: string): string[] {
 export function cliLines(md: string): string[] {
   const found = new Set<string>();
   for (const line of bashLines(md)) if (/\bnpx shinegold-sso\b/.test(line)) found.add(line);
-  const prose = md.replace(/^```[\s\S]*?^```/gm, '');
+  const prose = md.replace(/^ {0,3}```[\s\S]*?^ {0,3}```/gm, '');
   for (const m of prose.matchAll(/`([^`]+)`/g)) {
     const code = m[1].replace(/\s+/g, ' ').trim();
     if (/\bnpx shinegold-sso\b/.test(code)) found.add(code);
@@ -98,6 +98,11 @@ describe('reading the README', () => {
     'echo "$TOKEN" | npx shinegold-sso verify-token',
     '```',
     'Import: `npx shinegold-sso import users.jsonl`, `npx shinegold-sso doctor --librechat <dir>`.',
+    '1. In a list:',
+    '',
+    '   ```bash',
+    '   npx shinegold-sso --help   # indented, as in a list item',
+    '   ```',
   ].join('\n');
 
   it('finds the set-up lines and every CLI line, and says which CLI lines are not run', () => {
@@ -106,12 +111,14 @@ describe('reading the README', () => {
     expect(cli).toEqual([
       'docker compose exec api npx shinegold-sso doctor --cookie-domain .shinegold.com --chat-url https://chat.shinegold.com',
       'echo "$TOKEN" | npx shinegold-sso verify-token',
+      'npx shinegold-sso --help   # indented, as in a list item',
       'npx shinegold-sso check-config',
       'npx shinegold-sso import users.jsonl',
       'npx shinegold-sso doctor --librechat <dir>',
     ]);
     expect(cli.map(skipReason)).toEqual([
       'runs inside the container (no container engine in this test)',
+      undefined,
       undefined,
       undefined,
       'needs a database',

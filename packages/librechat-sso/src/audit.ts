@@ -8,27 +8,30 @@ import { redactText } from './redact';
  * claims. `redact` is a last guard for anything that looks like a JWT, for fields named like a
  * secret, and for URIs in any string (credentials in userinfo or the query: `redactUri`).
  */
-export type AuditEventName =
-  | 'login.accepted'
-  | 'login.refused'
-  | 'login.error'
-  | 'user.created'
-  | 'user.linked'
-  | 'user.synced'
-  | 'role.changed'
-  | 'role.withheld'
-  | 'session.bridged'
-  | 'session.ended'
-  | 'logout.chat'
-  | 'logout.backchannel'
-  | 'lifecycle.applied'
-  | 'lifecycle.refused'
-  | 'import.run'
-  | 'breakglass.used'
-  | 'breakglass.refused'
-  | 'entry.refused'
-  | 'credits.applied'
-  | 'usage.read';
+export const AUDIT_EVENTS = [
+  'login.accepted',
+  'login.refused',
+  'login.error',
+  'user.created',
+  'user.linked',
+  'user.synced',
+  'role.changed',
+  'role.withheld',
+  'session.bridged',
+  'session.ended',
+  'logout.chat',
+  'logout.backchannel',
+  'lifecycle.applied',
+  'lifecycle.refused',
+  'import.run',
+  'breakglass.used',
+  'breakglass.refused',
+  'entry.refused',
+  'credits.applied',
+  'usage.read',
+] as const;
+
+export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditEvent {
   event: AuditEventName;
