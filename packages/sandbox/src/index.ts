@@ -1,5 +1,5 @@
 /** Stand-ins for `npm start`, the browser walk and the integration tests. Not shipped. */
-export { createLibreChatStandIn, preLoginConfig } from './librechat';
+export { createLibreChatStandIn, hashPassword, preLoginConfig } from './librechat';
 export type { StandInOptions } from './librechat';
 export { createMainSite, DEMO_USERS } from './main-site';
 export type { MainSiteOptions } from './main-site';

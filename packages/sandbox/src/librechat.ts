@@ -8,6 +8,7 @@
  * so tests can tell them from the add-on's. `scripts/verify-librechat.sh` proves the same on
  * real LibreChat.
  */
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { Express, Request, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import type { ShinegoldSSO } from '@shinegold/librechat-sso';
@@ -23,6 +24,21 @@ export interface StandInOptions {
   refreshMs?: number;
   /** false: LibreChat as if unpatched (the benchmark's baseline). Default true. */
   addon?: boolean;
+}
+
+/**
+ * The stand-in's password hash for local accounts (LibreChat uses bcrypt; the add-on never reads
+ * a password either way, so the stand-in keeps to node:crypto).
+ */
+export function hashPassword(password: string): string {
+  const salt = randomBytes(8).toString('hex');
+  return `scrypt$${salt}$${scryptSync(password, salt, 32).toString('hex')}`;
+}
+
+function passwordMatches(stored: unknown, password: string): boolean {
+  const [kind, salt, hash] = String(stored ?? '').split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  return timingSafeEqual(Buffer.from(hash, 'hex'), scryptSync(password, salt, 32));
 }
 
 /** LibreChat v0.8.7 routes/config.js, the pre-login fields the login page reads. */
@@ -85,7 +101,21 @@ export function createLibreChatStandIn(sso: ShinegoldSSO, opts: StandInOptions =
     res.clearCookie('token_provider');
     return res.status(200).send({ message: 'Logout successful' });
   });
-  auth.post('/login', (_req: Request, res: Response) => res.set('x-harness', 'native').status(200).send({ message: 'native login' }));
+  // LibreChat's local login (requireLocalAuth, then loginController's setAuthTokens). It only
+  // answers what the add-on hands over while SSO is enforced (break-glass).
+  auth.post('/login', express.json(), async (req: Request, res: Response) => {
+    res.set('x-harness', 'native');
+    const user = await methods.findUser({ email: String(req.body?.email ?? '').trim() }, '+password');
+    if (!user?.password) return res.status(404).send({ message: 'Email does not exist.' });
+    if (!passwordMatches(user.password, String(req.body?.password ?? ''))) return res.status(401).send({ message: 'Incorrect password.' });
+    const { session, refreshToken } = await methods.createSession(String(user._id));
+    const token = await methods.generateToken(user, 15 * 60 * 1000);
+    const cookieOpts = { expires: new Date(session.expiration), httpOnly: true, secure: false, sameSite: 'strict' as const };
+    res.cookie('refreshToken', refreshToken, cookieOpts);
+    res.cookie('token_provider', 'librechat', cookieOpts);
+    const { password: _p, ...safe } = typeof user.toObject === 'function' ? user.toObject() : user;
+    return res.status(200).send({ token, user: safe });
+  });
 
   app.use('/api/auth', auth);
   if (opts.addon !== false) app.use('/oauth', createOAuthEntryRouter(sso, env));

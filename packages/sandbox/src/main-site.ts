@@ -31,7 +31,7 @@ export interface MainSiteOptions extends KitOptions {
    * true: a logged-in person who arrives at /login with a return URL into chat is sent straight
    * back (what the kit recommends), instead of seeing the login page again.
    */
-  forwardLoggedIn?: boolean;
+  forwardLoggedIn?: boolean | (() => boolean);
 }
 
 const ROLE_LABEL: Record<string, string> = { admin: 'Admin', vip: 'VIP' };
@@ -106,7 +106,8 @@ export function createMainSite(opts: MainSiteOptions): Express {
     const s = current(req);
     const who = s && person(s.user);
     const target = back(req.query[returnParam]);
-    if (who && target && opts.forwardLoggedIn) return res.set('Cache-Control', 'no-store').redirect(303, target);
+    const forward = typeof opts.forwardLoggedIn === 'function' ? opts.forwardLoggedIn() : opts.forwardLoggedIn;
+    if (who && target && forward) return res.set('Cache-Control', 'no-store').redirect(303, target);
     const returnTo = target ?? chatLink;
     // Chat says why it sent the person here (`sg_reason`: signin, expired, logged_out, invalid).
     const reason = typeof req.query.sg_reason === 'string' ? req.query.sg_reason : undefined;

@@ -78,6 +78,12 @@ export function statusRefusal(status: IdentityDoc['status']): SsoRefusal {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * How long a request waiting for another's creation lease sleeps before reading again: doubling
+ * from `pollMs` up to 16x, with jitter, so fifty waiters do not read the database fifty times
+ * every few milliseconds while the one creating the account needs it.
+ */
+export const leaseBackoffMs = (pollMs: number, round: number, random = Math.random()) => Math.round(pollMs * 2 ** Math.min(round, 4) * (0.5 + random));
 const revokedOf = (user: UserDoc): number | null => (typeof user.shinegoldRevokedBefore === 'number' ? user.shinegoldRevokedBefore : null);
 const userMarks = (user: UserDoc | null): Marks => ({ loggedOutAt: user?.shinegoldLoggedOutAt ?? null, updatedAt: user?.shinegoldUpdatedAt ?? null });
 
@@ -246,7 +252,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
             continue;
           }
           if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
-          await sleep(pollMs + Math.floor(Math.random() * pollMs));
+          await sleep(leaseBackoffMs(pollMs, round));
           continue;
       }
       // A login token from before a logout the main site sent for someone chat has not seen yet
@@ -259,7 +265,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
       const lease = await acquireLease(store, identity, now(), leaseMs);
       if (!lease) {
         if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
-        await sleep(pollMs + Math.floor(Math.random() * pollMs));
+        await sleep(leaseBackoffMs(pollMs, round));
         continue;
       }
       let createdId: string | undefined;

@@ -3,6 +3,7 @@ import * as dataSchemas from '@librechat/data-schemas';
 import { createShinegoldSSO, ShinegoldSSO } from '../../src';
 import { AuditEvent } from '../../src/audit';
 import { SsoRefusal, SsoUnavailable } from '../../src/errors';
+import { leaseBackoffMs } from '../../src/identity/provision';
 import { openTestDb, TestDb } from '../../../../test/helpers/db';
 import { claims, config, sign } from '../../../../test/helpers/tokens';
 
@@ -301,5 +302,21 @@ describe('an email with a character that would make it another address', () => {
     const e = await sso.authenticator.authenticate(await cookie({ sub: `kelvin-${email.length}`, email })).catch((x) => x);
     expect([e.code, e.detail.claim]).toEqual(['SG_TOKEN_CLAIM_INVALID', 'email']);
     expect(await db.store.Identity.countDocuments({ externalId: `kelvin-${email.length}` })).toBe(0);
+  });
+});
+
+describe('waiting for another request that is creating the account', () => {
+  it.each([
+    // round, random -> ms (pollMs 25): doubling up to 16x, jitter from half to one and a half
+    [0, 0, 13],
+    [0, 0.5, 25],
+    [1, 0.5, 50],
+    [2, 0.5, 100],
+    [3, 0.5, 200],
+    [4, 0.5, 400],
+    [9, 0.5, 400],
+    [9, 0.999, 600],
+  ])('round %i with jitter %d sleeps %i ms', (round, random, ms) => {
+    expect(leaseBackoffMs(25, round, random)).toBe(ms);
   });
 });
