@@ -15,6 +15,7 @@ export interface DoctorOptions {
   env: Record<string, string | undefined>;
   /** librechat.yaml (CONFIG_PATH or ./librechat.yaml). */
   configPath: string;
+  /** The Domain the main site sets its cookie on (--cookie-domain); default: the section's cookieDomain. */
   cookieDomain?: string;
   mongoUri?: string;
   librechatDir?: string;
@@ -60,7 +61,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
 
   sections.push({
     name: 'cookie',
-    findings: config ? checkCookie({ config, cookieDomain: o.cookieDomain, env: o.env }) : [notChecked('cookie', 'The cookie set-up', 'Fix the configuration first.')],
+    findings: config ? checkCookie({ config, cookieDomain: o.cookieDomain ?? config.cookieDomain, env: o.env }) : [notChecked('cookie', 'The cookie set-up', 'Fix the configuration first.')],
   });
 
   const loadDs = o.dataSchemas ?? (async () => (await import('@librechat/data-schemas')) as unknown as DataSchemas);
