@@ -138,6 +138,8 @@ elif [[ "$1" =~ ^(main|v[0-9]+\.[0-9]+\.[0-9]+(-rc[0-9]+)?)$ ]]; then
     NOW=$(mirror_ref "$MIRROR" main) && [ "$NOW" != "$(git -C "$LC_DIR" rev-parse HEAD)" ] \
       && echo "note: the cached main is at $(git -C "$LC_DIR" rev-parse --short=9 HEAD), the mirror's main at ${NOW:0:9}; remove $LC_DIR to test the newer one"
   fi
+  # No build before there is a patch set to test (derive-patches needs only the sources).
+  [ -d "$ROOT/patches/$VER" ] || die "there is no patch set for $VER (patches/$VER): derive one with node scripts/derive-patches.js $LC_DIR $VER"
   if ! built "$LC_DIR"; then
     [ -n "${LIBRECHAT_PREPARE:-}" ] || die "$LC_DIR is not built (no .shinegold-built marker for its HEAD): set LIBRECHAT_PREPARE to a command that builds a LibreChat checkout and leaves that marker (docs/compatibility.md), or pass a checkout you built: npm run verify:librechat -- <checkout-dir> $VER."
     echo "checkout: $LC_DIR is not built; running LIBRECHAT_PREPARE ($LIBRECHAT_PREPARE)"
