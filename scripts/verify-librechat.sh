@@ -1,12 +1,36 @@
 #!/usr/bin/env bash
-# End-to-end check of @shinegold/librechat-sso inside a real LibreChat checkout.
+# End-to-end check of @shinegold/librechat-sso inside a real LibreChat.
 #
-#   usage: scripts/verify-librechat.sh <librechat-checkout-dir> <version-folder> [--serve]
-#          e.g. scripts/verify-librechat.sh ../LibreChat v0.8.7
+#   usage: scripts/verify-librechat.sh <tag|main> [--serve]
+#          scripts/verify-librechat.sh <librechat-checkout-dir> [<version-folder>] [--serve]
+#          e.g. npm run verify:librechat -- v0.8.7
+#               npm run verify:librechat -- main
+#               npm run verify:librechat -- ../LibreChat v0.8.7
 #   --serve: after the checks, keep LibreChat and the main-site stand-in running (Ctrl-C stops
 #            and reverts everything): the sandbox of `npm start` with real LibreChat in it.
 #
+# Which LibreChat:
+#   <tag|main>      a cached, built checkout at $LIBRECHAT_BUILDS/<name> (default
+#                   ~/.cache/shinegold-sso/librechat/<name>). If it is missing, it is made as a git
+#                   worktree of the LibreChat mirror (LIBRECHAT_MIRROR, else `git config
+#                   shinegold.librechatMirror`): the tag, or the mirror's branch `main`. If it is
+#                   not built (no marker, below), the command named by LIBRECHAT_PREPARE is run with
+#                   the checkout as its one argument; without LIBRECHAT_PREPARE the script stops
+#                   and says how to provide a built checkout. The patch folder is patches/<name>.
+#   <checkout-dir>  a checkout someone built; the patch folder is the one given, else the tag at
+#                   its HEAD, else `main` when HEAD is the commit in patches/main/BASE.
+# The marker of a complete build is <checkout>/.shinegold-built, a JSON file whose "commit" is
+# the checkout's HEAD; the prepare command must leave it.
+#
+# THIS REPOSITORY NEVER CONTAINS THE RECIPE THAT BUILDS LIBRECHAT. Building a fetched repository
+# (its install, its package edits, its bundler runs) is kept out of our commits by a workplace
+# rule; this script only checks out, asks LIBRECHAT_PREPARE to build, and tests what was built.
+# docs/compatibility.md says the same and what a prepare command has to do.
+#
 # Steps:
+#  0. finds or makes the checkout (above); starts a test database when MONGO_URI is not set
+#     (scripts/lib/hold-database.js: FerretDB, stopped at exit); makes LibreChat's secrets
+#     (JWT_SECRET, JWT_REFRESH_SECRET, CREDS_KEY, CREDS_IV) unless they are set;
 #  1. builds the package (tsc -p packages/librechat-sso/tsconfig.build.json);
 #  2. installs it into <checkout>/node_modules/@shinegold/librechat-sso (dist + package.json, its
 #     own dependencies installed with npm into a nested node_modules; LibreChat's mongoose,
@@ -23,38 +47,113 @@
 #     b. GET /api/user with the bridged bearer token    -> 200, the user (LibreChat's own requireJwtAuth)
 #     c. POST /api/auth/refresh with sg_session + LibreChat cookies -> 200 (LibreChat's own refresh)
 #     d. POST /api/auth/refresh with refreshToken only  -> "Refresh token not provided"
-#  6. on exit (trap): stops the server, reverts the patches, removes the installed package.
+#  6. verdict: when every check passed, the browser walk included, and HEAD is the version's
+#     commit, writes patches/<version>/verified.json (version, LibreChat commit, date, node,
+#     checks passed/total) and regenerates docs/compatibility.md (scripts/compat-table.js);
+#  7. on exit (trap): stops the server, reverts the patches, removes the installed package, stops
+#     the database it started.
 # Tokens are printed cut to 10 characters.
 #
 # Environment (nothing machine-specific is embedded):
-#   MONGO_URI                 required (LibreChat's database)
-#   JWT_SECRET, JWT_REFRESH_SECRET, CREDS_KEY, CREDS_IV, ...  whatever LibreChat needs to boot
-#   LIBRECHAT_NODE            node binary for LibreChat (default: `node` on PATH; needs >= 22.18)
+#   LIBRECHAT_BUILDS          where cached checkouts live (default ~/.cache/shinegold-sso/librechat)
+#   LIBRECHAT_MIRROR          a LibreChat clone (bare or not) to make worktrees from
+#   LIBRECHAT_PREPARE         a command that builds the checkout given as its argument and leaves
+#                             the marker (kept outside this repository)
+#   MONGO_URI                 LibreChat's database (default: a FerretDB started for the run)
+#   JWT_SECRET, JWT_REFRESH_SECRET, CREDS_KEY, CREDS_IV  LibreChat's secrets (default: random)
+#   LIBRECHAT_NODE            node binary for LibreChat (default: `node` on PATH if >= 22.18, else
+#                             Node 24 from `npx -y -p node@24`)
 #   PORT / HOST               where the server listens (default 3182 / 127.0.0.1)
 #   MAIN_PORT                 the main-site stand-in's port (default PORT-1)
 #   SSO_DOMAIN                parent domain of both host names (default shinegold.test, mapped to
 #                             loopback inside the walk's Chromium; --serve: shinegold.localhost)
-#   WALK=0                    skip the browser walk (it is skipped anyway without Chromium)
+#   WALK=0                    skip the browser walk (it is skipped anyway without Chromium; a run
+#                             without it writes no verdict)
 #   WALK_SHOTS                where the walk's screenshots go (default: a temp dir, kept)
 #   SHINEGOLD_LIBRECHAT_YAML  base config (default: librechat.yaml at the repo root)
 #   CHECK_TIMEOUT             seconds to wait for startup (default 120)
 #   CHECK_LOG                 server log file (default: a temp file, printed on failure)
 #   KEEP_TMP=1                keep the temp dir (test yaml, raw answers)
+#   VERDICT=0                 do not write verified.json even on a full pass
 set -uo pipefail
 
 die() { echo "verify-librechat: $*" >&2; exit 1; }
 
-SERVE=
-if [ "${3:-}" = --serve ]; then SERVE=1; set -- "$1" "$2"; fi
-[ $# -eq 2 ] || die "usage: $0 <librechat-checkout-dir> <version-folder> [--serve]"
-LC_DIR=$(cd "$1" 2>/dev/null && pwd) || die "no such directory: $1"
-VER=$2
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SERVE=
+ARGS=()
+for a in "$@"; do if [ "$a" = --serve ]; then SERVE=1; else ARGS+=("$a"); fi; done
+set -- "${ARGS[@]+"${ARGS[@]}"}"
+USAGE="usage: npm run verify:librechat -- <tag|main|librechat-checkout-dir> [<version-folder>] [--serve]"
+[ $# -ge 1 ] && [ $# -le 2 ] || die "$USAGE"
+
+# A marker whose commit is the checkout's HEAD says the checkout is built.
+built() {
+  [ -f "$1/.shinegold-built" ] || return 1
+  node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.exit(m.commit === process.argv[2] ? 0 : 1)' \
+    "$1/.shinegold-built" "$(git -C "$1" rev-parse HEAD 2>/dev/null)" 2>/dev/null
+}
+find_mirror() {
+  local m=${LIBRECHAT_MIRROR:-$(git config --get shinegold.librechatMirror 2>/dev/null)}
+  [ -n "$m" ] || return 1
+  git -C "$m" rev-parse --git-dir >/dev/null 2>&1 || die "LIBRECHAT_MIRROR (or git config shinegold.librechatMirror) is not a git repository: $m"
+  echo "$m"
+}
+# mirror_ref <mirror> <name>: the commit of a tag, or of the mirror's branch main
+mirror_ref() {
+  local r
+  for r in "refs/tags/$2" "refs/heads/$2" "refs/remotes/origin/$2"; do
+    git -C "$1" rev-parse -q --verify "$r^{commit}" 2>/dev/null && return 0
+  done
+  return 1
+}
+
+if [ -d "$1" ]; then
+  LC_DIR=$(cd "$1" && pwd)
+  [ -f "$LC_DIR/api/server/index.js" ] || die "not a LibreChat checkout: $LC_DIR"
+  if [ $# -eq 2 ]; then VER=$2
+  else
+    HEAD=$(git -C "$LC_DIR" rev-parse HEAD 2>/dev/null) || die "$LC_DIR is not a git checkout, so its version cannot be told: name the patch folder: npm run verify:librechat -- $1 <version-folder>"
+    VER=
+    for t in $(git -C "$LC_DIR" tag --points-at HEAD 2>/dev/null); do [ -d "$ROOT/patches/$t" ] && { VER=$t; break; }; done
+    [ -z "$VER" ] && [ -f "$ROOT/patches/main/BASE" ] && [ "$(tr -d '[:space:]' < "$ROOT/patches/main/BASE")" = "$HEAD" ] && VER=main
+    [ -n "$VER" ] || die "$LC_DIR is at ${HEAD:0:9}, which is no tag with a patch folder and not patches/main/BASE: name the patch folder: npm run verify:librechat -- $1 <version-folder>"
+  fi
+elif [[ "$1" =~ ^(main|v[0-9]+\.[0-9]+\.[0-9]+(-rc[0-9]+)?)$ ]]; then
+  [ $# -eq 1 ] || die "give a version name alone ($1), or a checkout directory and its version folder"
+  VER=$1
+  BUILDS=${LIBRECHAT_BUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/shinegold-sso/librechat}
+  LC_DIR=$BUILDS/$VER
+  MIRROR=$(find_mirror) || MIRROR=
+  if [ ! -e "$LC_DIR" ]; then
+    [ -n "$MIRROR" ] || die "there is no checkout of LibreChat $VER at $LC_DIR and no mirror to make one from: set LIBRECHAT_MIRROR to a LibreChat clone (or git config --global shinegold.librechatMirror <path>)."
+    REF=$(mirror_ref "$MIRROR" "$VER") || die "the LibreChat mirror $MIRROR has no tag or branch $VER."
+    mkdir -p "$BUILDS" || die "cannot create $BUILDS"
+    git -C "$MIRROR" worktree add --detach "$LC_DIR" "$REF" >/dev/null 2>&1 || die "git worktree add $LC_DIR $VER failed in $MIRROR"
+    echo "checkout: made $LC_DIR ($VER at ${REF:0:9}, a worktree of $MIRROR)"
+  fi
+  LC_DIR=$(cd "$LC_DIR" && pwd -P)
+  [ -f "$LC_DIR/api/server/index.js" ] || die "$LC_DIR is not a LibreChat checkout; remove it and run again."
+  if [ "$VER" = main ] && [ -n "$MIRROR" ]; then
+    NOW=$(mirror_ref "$MIRROR" main) && [ "$NOW" != "$(git -C "$LC_DIR" rev-parse HEAD)" ] \
+      && echo "note: the cached main is at $(git -C "$LC_DIR" rev-parse --short=9 HEAD), the mirror's main at ${NOW:0:9}; remove $LC_DIR to test the newer one"
+  fi
+  # No build before there is a patch set to test (derive-patches needs only the sources).
+  [ -d "$ROOT/patches/$VER" ] || die "there is no patch set for $VER (patches/$VER): derive one with node scripts/derive-patches.js $LC_DIR $VER"
+  if ! built "$LC_DIR"; then
+    [ -n "${LIBRECHAT_PREPARE:-}" ] || die "$LC_DIR is not built (no .shinegold-built marker for its HEAD): set LIBRECHAT_PREPARE to a command that builds a LibreChat checkout and leaves that marker (docs/compatibility.md), or pass a checkout you built: npm run verify:librechat -- <checkout-dir> $VER."
+    echo "checkout: $LC_DIR is not built; running LIBRECHAT_PREPARE ($LIBRECHAT_PREPARE)"
+    bash -c "$LIBRECHAT_PREPARE \"\$1\"" prepare "$LC_DIR" || die "LIBRECHAT_PREPARE failed for $LC_DIR (see its log)."
+    built "$LC_DIR" || die "LIBRECHAT_PREPARE finished but $LC_DIR has no .shinegold-built marker for its HEAD."
+  fi
+else
+  die "$1 is neither a directory nor a LibreChat version (a tag such as v0.8.7, or main). $USAGE"
+fi
+
 PKG=$ROOT/packages/librechat-sso
 PATCH_DIR=$ROOT/patches/$VER
 PATCHES=(loadCustomConfig db-index auth-routes oauth-routes)
 BASE_YAML=${SHINEGOLD_LIBRECHAT_YAML:-$ROOT/librechat.yaml}
-NODE=${LIBRECHAT_NODE:-node}
 PORT=${PORT:-3182}
 HOST=${HOST:-127.0.0.1}
 TIMEOUT=${CHECK_TIMEOUT:-120}
@@ -64,13 +163,16 @@ SSO_DOMAIN=${SSO_DOMAIN:-$([ -n "$SERVE" ] && echo shinegold.localhost || echo s
 MAIN=http://$SSO_DOMAIN:$MAIN_PORT
 DEST=$LC_DIR/node_modules/@shinegold/librechat-sso
 
-[ -f "$LC_DIR/api/server/index.js" ] || die "not a LibreChat checkout: $LC_DIR"
+[ -d "$PATCH_DIR" ] || die "there is no patch set for $VER (patches/$VER): derive one with node scripts/derive-patches.js $LC_DIR $VER"
 for p in "${PATCHES[@]}"; do [ -f "$PATCH_DIR/$p.patch" ] || die "missing $PATCH_DIR/$p.patch"; done
 [ -f "$BASE_YAML" ] || die "config not found: $BASE_YAML"
-[ -n "${MONGO_URI:-}" ] || die "MONGO_URI is not set"
-[ -n "${JWT_REFRESH_SECRET:-}" ] || die "JWT_REFRESH_SECRET is not set"
-command -v "$NODE" >/dev/null 2>&1 || die "node not found: $NODE (set LIBRECHAT_NODE)"
 command -v curl >/dev/null 2>&1 || die "curl is required"
+if [ -n "${LIBRECHAT_NODE:-}" ]; then NODE=$LIBRECHAT_NODE
+elif node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)' 2>/dev/null; then NODE=node
+else
+  NODE=$(npx -y -p node@24 node -e 'process.stdout.write(process.execPath)' 2>/dev/null) || die "LibreChat needs Node >= 22.18 and none was found: set LIBRECHAT_NODE"
+fi
+command -v "$NODE" >/dev/null 2>&1 || die "node not found: $NODE (set LIBRECHAT_NODE)"
 [ -e "$DEST" ] && die "$DEST already exists; remove it first (this script installs and removes it)"
 [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$B/api/config" 2>/dev/null)" = "000" ] \
   || die "something already answers on $B; choose another PORT"
@@ -81,6 +183,7 @@ APPLIED=()
 INSTALLED=
 PID=
 MAIN_PID=
+DB_PID=
 cleanup() {
   local rc=$?
   [ -n "$MAIN_PID" ] && kill "$MAIN_PID" 2>/dev/null
@@ -99,14 +202,32 @@ cleanup() {
     rm -rf "$DEST"; rmdir "$LC_DIR/node_modules/@shinegold" 2>/dev/null
     echo "removed $DEST"
   fi
+  if [ -n "$DB_PID" ]; then
+    kill "$DB_PID" 2>/dev/null; wait "$DB_PID" 2>/dev/null; echo "stopped the test database"
+  fi
   if [ "${KEEP_TMP:-}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
   exit $rc
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-echo "checkout: $LC_DIR ($VER)"
+echo "checkout: $LC_DIR ($VER, $(git -C "$LC_DIR" log -1 --format='%h %cs' 2>/dev/null || echo 'no git'))"
+echo "patches:  patches/$VER"
 echo "node:     $(command -v "$NODE") $("$NODE" -v)"
+
+# 0. database and LibreChat's secrets
+if [ -z "${MONGO_URI:-}" ]; then
+  node "$ROOT/scripts/lib/hold-database.js" "librechat_verify_$(date +%s)_$$" >"$T/db.out" 2>"$T/db.err" &
+  DB_PID=$!
+  for _ in $(seq 1 600); do grep -q '^uri ' "$T/db.out" 2>/dev/null && break; kill -0 "$DB_PID" 2>/dev/null || break; sleep 0.2; done
+  grep -q '^uri ' "$T/db.out" || { cat "$T/db.err" >&2; DB_PID=; die "could not start a test database (set MONGO_URI to one)"; }
+  read -r _ MONGO_URI DB_KIND < "$T/db.out"
+  export MONGO_URI
+  echo "database: $DB_KIND started for this run, $MONGO_URI"
+fi
+secret() { "$NODE" -e 'process.stdout.write(require("crypto").randomBytes(Number(process.argv[1])).toString("hex"))' "$1"; }
+export JWT_SECRET=${JWT_SECRET:-$(secret 32)} JWT_REFRESH_SECRET=${JWT_REFRESH_SECRET:-$(secret 32)}
+export CREDS_KEY=${CREDS_KEY:-$(secret 32)} CREDS_IV=${CREDS_IV:-$(secret 16)} SEARCH=${SEARCH:-false}
 
 # 1. build (the package, and the sandbox's main-site stand-in)
 (cd "$ROOT" && npm run build --silent >/dev/null) || die "npm run build failed"
@@ -187,7 +308,9 @@ echo "server up after $((SECONDS - START))s"
 
 # 5. checks
 FAILS=0
-ok()   { echo "  PASS: $*"; }
+PASSES=0
+WALKED=
+ok()   { echo "  PASS: $*"; PASSES=$((PASSES + 1)); }
 bad()  { echo "  FAIL: $*"; FAILS=$((FAILS + 1)); }
 redact() { sed -E 's/(refreshToken=|sg_session=|"token":"|Bearer )([A-Za-z0-9_-]{10})[A-Za-z0-9._-]*/\1\2…/g'; }
 show() { # show <label> <rawfile>
@@ -349,10 +472,12 @@ else
   echo "### i. browser walk ($MAIN -> $DOMAIN_CLIENT, real SPA)"
   if [ "$(curl -s -o /dev/null -w '%{http_code}' "$B/")" != 200 ]; then
     bad "LibreChat serves no SPA at / (is client/dist built?)"
-  elif node "$ROOT/scripts/browser-walk.js" "$MAIN" "$DOMAIN_CLIENT" "${WALK_SHOTS:-${TMPDIR:-/tmp}/shinegold-walk-$VER-$$}"; then
-    ok "browser walk: all steps passed"
   else
-    bad "browser walk"
+    # Each step of the walk is a check of its own (its PASS lines are counted with ours).
+    node "$ROOT/scripts/browser-walk.js" "$MAIN" "$DOMAIN_CLIENT" "${WALK_SHOTS:-${TMPDIR:-/tmp}/shinegold-walk-$VER-$$}" 2>&1 | tee "$T/walk.out"
+    WALK_RC=${PIPESTATUS[0]}
+    PASSES=$((PASSES + $(grep -c '^  PASS:' "$T/walk.out")))
+    if [ "$WALK_RC" = 0 ]; then ok "browser walk: all steps passed"; WALKED=1; else bad "browser walk"; fi
   fi
 fi
 
@@ -360,10 +485,33 @@ if grep -qiE 'shinegold.*(error|problem)' "$LOG"; then
   echo "--- shinegold lines in the server log"; grep -iE 'shinegold' "$LOG" | sed 's/\x1b\[[0-9;]*m//g' | redact | tail -n 20
 fi
 if [ "$FAILS" -ne 0 ]; then
-  echo "RESULT: $FAILS check(s) failed"; echo "--- last 40 lines of $LOG"; tail -n 40 "$LOG" | sed 's/\x1b\[[0-9;]*m//g' | redact
+  echo "RESULT: $FAILS check(s) failed, $PASSES passed"; echo "--- last 40 lines of $LOG"; tail -n 40 "$LOG" | sed 's/\x1b\[[0-9;]*m//g' | redact
   exit 1
 fi
-echo "RESULT: all checks passed"
+echo "RESULT: all checks passed ($PASSES/$PASSES)"
+
+# 6. the verdict: only for a full pass (the walk included) on the version's own commit.
+HEAD=$(git -C "$LC_DIR" rev-parse HEAD 2>/dev/null)
+case "$VER" in
+  main) WANT=$(tr -d '[:space:]' < "$PATCH_DIR/BASE" 2>/dev/null) ;;
+  *) WANT=$(git -C "$LC_DIR" rev-parse -q --verify "refs/tags/$VER^{commit}" 2>/dev/null) ;;
+esac
+if [ "${VERDICT:-1}" = 0 ]; then
+  echo "verdict: not written (VERDICT=0)"
+elif [ -z "$WALKED" ]; then
+  echo "verdict: not written, the browser walk did not run"
+elif [ -z "$HEAD" ] || [ "$HEAD" != "$WANT" ]; then
+  echo "verdict: not written, the checkout's HEAD (${HEAD:-no git}) is not the commit of $VER (${WANT:-unknown})"
+else
+  "$NODE" -e '
+    const [file, version, commit, node, passed] = process.argv.slice(1);
+    const v = { version, librechatCommit: commit, date: new Date().toISOString().slice(0, 10), node, checks: { passed: Number(passed), total: Number(passed) } };
+    require("fs").writeFileSync(file, JSON.stringify(v, null, 2) + "\n");
+  ' "$PATCH_DIR/verified.json" "$VER" "$HEAD" "$("$NODE" -v)" "$PASSES" \
+    && echo "verdict: wrote patches/$VER/verified.json ($PASSES/$PASSES checks, LibreChat ${HEAD:0:9})" \
+    && node "$ROOT/scripts/compat-table.js" >/dev/null && echo "verdict: regenerated docs/compatibility.md" \
+    || echo "!!! could not write the verdict" >&2
+fi
 if [ -n "$SERVE" ]; then
   echo
   echo "Serving until Ctrl-C (then the patches are reverted and the package removed):"

@@ -73,7 +73,9 @@ describe('doctor: LibreChat version and patches', () => {
     const dir = tree('v0.8.7');
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: 'v0.8.1' }));
     const [v] = checkLibreChat({ dir, patchesDir });
-    expect(v).toMatchObject({ check: 'librechat.version', status: 'fail', message: expect.stringMatching(/LibreChat is v0.8.1; there is no patch set for it \(patch sets exist for v0.8.7, v0.8.8-rc1/) });
+    const sets = readdirSync(patchesDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    expect(sets).toEqual(expect.arrayContaining(['v0.8.7', 'v0.8.8-rc1']));
+    expect(v).toMatchObject({ check: 'librechat.version', status: 'fail', message: `LibreChat is v0.8.1; there is no patch set for it (patch sets exist for ${sets.join(', ')}).` });
     expect(v.fix).toMatch(/port the nearest set to patches\/v0.8.1\//);
   });
 
