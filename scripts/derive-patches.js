@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Derives a LibreChat version's patch set from the four anchors and proves it.
+ * Derives a LibreChat version's patch set from the five anchors and proves it.
  *
  *   usage: node scripts/derive-patches.js <librechat-checkout> <version> [--out <patches-dir>]
  *          e.g. node scripts/derive-patches.js ../LibreChat v0.8.9
@@ -15,6 +15,8 @@
  *   loadCustomConfig.patch  api/server/services/Config/loadCustomConfig.js
  *                           before `configSchema.strict().safeParse(customConfig)` (take our key
  *                           out) and before `return customConfig;` (put it back)
+ *   no-index.patch          api/server/middleware/noIndex.js  after `const noIndex = (req, res, next) => {`
+ *                           (LibreChat's global middleware, before every route and the SPA)
  * The added lines are the same for every version except the version they name. The patches are
  * written as `git diff`s (a/ b/ paths) to <patches-dir>/<version>/ (default: this repository's
  * patches/) and each is proven with `git apply --check` in the checkout. A missing anchor, or one
@@ -31,7 +33,7 @@ const TAG = '@shinegold/librechat-sso';
 const ROUTER = 'const router = express.Router();';
 
 /**
- * The four patches: file, anchors and the lines each adds. `where` is "after" or "before" the
+ * The five patches: file, anchors and the lines each adds. `where` is "after" or "before" the
  * anchor line; added lines take the anchor line's indentation.
  */
 const PATCHES = [
@@ -81,6 +83,17 @@ const PATCHES = [
         anchor: ROUTER,
         where: 'after',
         lines: (v) => [`router.use(require('${TAG}/librechat').shinegoldOAuthRouter()); // ${TAG} (LibreChat ${v}): /oauth/openid -> main-site login`],
+      },
+    ],
+  },
+  {
+    name: 'no-index',
+    file: 'api/server/middleware/noIndex.js',
+    inserts: [
+      {
+        anchor: 'const noIndex = (req, res, next) => {',
+        where: 'after',
+        lines: (v) => [`  if (require('${TAG}/librechat').shinegoldGuard(req, res)) return; // ${TAG} (LibreChat ${v}): framing, tenant header, closed local ways in`],
       },
     ],
   },
@@ -151,7 +164,7 @@ function headCommit(checkout) {
 }
 
 /**
- * Derives the four patches from the checkout. Returns [{ name, file, text }] or throws a Refusal.
+ * Derives the five patches from the checkout. Returns [{ name, file, text }] or throws a Refusal.
  * Reads only; writes nothing.
  */
 function derivePatchSet(checkout, version) {

@@ -22,12 +22,24 @@ describe('the compatibility table', () => {
     writeFileSync(path.join(dir, name, 'auth-routes.patch'), '');
     if (verdict) writeFileSync(path.join(dir, name, 'verified.json'), JSON.stringify(verdict));
   };
+  // A verdict made with the folder's patches as they stand (one empty auth-routes.patch).
+  const current = () => {
+    const d = path.join(dir, 'fingerprint');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(path.join(d, 'auth-routes.patch'), '');
+    const f = compat.patchSetFingerprint(d);
+    rmSync(d, { recursive: true });
+    return f;
+  };
   const verdict = (version: string, passed = 21) => ({
     version,
     librechatCommit: 'abcdef0123456789abcdef0123456789abcdef01',
     date: '2026-12-01',
     node: 'v24.21.0',
     checks: { passed, total: passed },
+    replicas: 2,
+    redis: true,
+    patchSet: current(),
   });
 
   it('has one row per patch folder, tags by number (an rc before its release), main last, folders without a verdict marked', () => {
@@ -39,11 +51,21 @@ describe('the compatibility table', () => {
     mkdirSync(path.join(dir, 'no-patches-here'));
     const table = compat.render(dir).split('\n').filter((l: string) => l.startsWith('| v') || l.startsWith('| main'));
     expect(table).toEqual([
-      '| v0.8.7 | `abcdef012` | `patches/v0.8.7/` | 21/21 | 2026-12-01 | v24.21.0 |',
+      '| v0.8.7 | `abcdef012` | `patches/v0.8.7/` | 21/21 (2 replicas, Redis) | 2026-12-01 | v24.21.0 |',
       '| v0.8.8-rc1 | | `patches/v0.8.8-rc1/` | not verified | | |',
-      '| v0.8.8 | `abcdef012` | `patches/v0.8.8/` | 20/20 | 2026-12-01 | v24.21.0 |',
-      '| v0.8.10 | `abcdef012` | `patches/v0.8.10/` | 21/21 | 2026-12-01 | v24.21.0 |',
-      '| main | `abcdef012` | `patches/main/` | 21/21 | 2026-12-01 | v24.21.0 |',
+      '| v0.8.8 | `abcdef012` | `patches/v0.8.8/` | 20/20 (2 replicas, Redis) | 2026-12-01 | v24.21.0 |',
+      '| v0.8.10 | `abcdef012` | `patches/v0.8.10/` | 21/21 (2 replicas, Redis) | 2026-12-01 | v24.21.0 |',
+      '| main | `abcdef012` | `patches/main/` | 21/21 (2 replicas, Redis) | 2026-12-01 | v24.21.0 |',
+    ]);
+  });
+
+  it('says a verdict made with other patches does not hold for the patches as they stand', () => {
+    folder('v0.8.7', { ...verdict('v0.8.7'), patchSet: '0000000000000000' });
+    folder('v0.8.8', (({ patchSet: _p, replicas: _r, redis: _s, ...old }) => old)(verdict('v0.8.8')));
+    const table = compat.render(dir).split('\n').filter((l: string) => l.startsWith('| v'));
+    expect(table).toEqual([
+      '| v0.8.7 | `abcdef012` | `patches/v0.8.7/` | 21/21 (2 replicas, Redis), with an earlier patch set: not verified as it stands | 2026-12-01 | v24.21.0 |',
+      '| v0.8.8 | `abcdef012` | `patches/v0.8.8/` | 21/21, with an earlier patch set: not verified as it stands | 2026-12-01 | v24.21.0 |',
     ]);
   });
 

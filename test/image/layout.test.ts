@@ -80,7 +80,7 @@ describe('docker/Dockerfile against its build context', () => {
 
   it('builds for a LibreChat version whose patch set exists, the same in the Dockerfile and the override', () => {
     expect(versions).toEqual(['v0.8.7']);
-    for (const v of versions) expect(readdirSync(path.join(ROOT, 'patches', v)).sort()).toEqual(['auth-routes.patch', 'db-index.patch', 'loadCustomConfig.patch', 'oauth-routes.patch']);
+    for (const v of versions) expect(readdirSync(path.join(ROOT, 'patches', v)).filter((f) => f.endsWith('.patch')).sort()).toEqual(['auth-routes.patch', 'db-index.patch', 'loadCustomConfig.patch', 'no-index.patch', 'oauth-routes.patch']);
     expect(df.globalArgs.LIBRECHAT_IMAGE).toBe(`registry.librechat.ai/danny-avila/librechat:${df.globalArgs.LIBRECHAT_VERSION}`);
     expect(api.build.args.LIBRECHAT_IMAGE).toBe(`registry.librechat.ai/danny-avila/librechat:${api.build.args.LIBRECHAT_VERSION}`);
     expect(api.image).toBe(`shinegold/librechat-sso:${api.build.args.LIBRECHAT_VERSION}`);
@@ -215,7 +215,7 @@ describe('docker/apply-patches.sh', () => {
   function tree(version: string): string {
     const dir = mkdtempSync(path.join(tmpdir(), 'sg-apply-'));
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'LibreChat', version }));
-    for (const p of readdirSync(patchDir)) {
+    for (const p of readdirSync(patchDir).filter((f) => f.endsWith('.patch'))) {
       const text = readFileSync(path.join(patchDir, p), 'utf8');
       const target = /^\+\+\+ b\/(.+)$/m.exec(text)![1];
       const before = text.split('\n').slice(text.split('\n').findIndex((l) => l.startsWith('@@')))
@@ -236,7 +236,7 @@ describe('docker/apply-patches.sh', () => {
     const out: string[] = [];
     const walk = (d: string, rel = ''): void => readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name), `${rel}${e.name}/`) : out.push(`${rel}${e.name}`)));
     walk(path.join(dir, 'out'));
-    expect(out.sort()).toEqual(['api/db/index.js', 'api/server/routes/auth.js', 'api/server/routes/oauth.js', 'api/server/services/Config/loadCustomConfig.js']);
+    expect(out.sort()).toEqual(['api/db/index.js', 'api/server/middleware/noIndex.js', 'api/server/routes/auth.js', 'api/server/routes/oauth.js', 'api/server/services/Config/loadCustomConfig.js']);
     expect(readFileSync(path.join(dir, 'out/api/db/index.js'), 'utf8')).toContain("require('@shinegold/librechat-sso/librechat').extendLibreChatSchemas();");
     rmSync(dir, { recursive: true, force: true });
   });

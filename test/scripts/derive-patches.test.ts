@@ -9,7 +9,7 @@ const SCRIPT = path.resolve(__dirname, '../../scripts/derive-patches.js');
 
 /**
  * Fixture files written here (small stand-ins with the same anchors, not LibreChat's code): the
- * four files our patches change, in a tree shaped like a LibreChat checkout.
+ * five files our patches change, in a tree shaped like a LibreChat checkout.
  */
 const FIXTURE: Record<string, string> = {
   'api/server/index.js': "require('./routes');\n",
@@ -24,6 +24,7 @@ const FIXTURE: Record<string, string> = {
     '',
   ].join('\n'),
   'api/server/routes/oauth.js': ["const express = require('express');", '', 'const router = express.Router();', "router.get('/openid', () => {});", 'module.exports = router;', ''].join('\n'),
+  'api/server/middleware/noIndex.js': ['const noIndex = (req, res, next) => {', "  res.setHeader('X-Robots-Tag', 'noindex');", '  next();', '};', 'module.exports = noIndex;', ''].join('\n'),
   'api/db/index.js': ["const mongoose = require('mongoose');", "const { createModels } = require('schemas');", '', 'createModels(mongoose);', 'module.exports = {};', ''].join('\n'),
   'api/server/services/Config/loadCustomConfig.js': [
     'async function loadCustomConfig() {',
@@ -88,6 +89,14 @@ describe('derive-patches: the lines a patch adds', () => {
     ]);
   });
 
+  it("calls the global guard first in LibreChat's noIndex middleware, returning when it answered", () => {
+    expect(derive.patchText(FIXTURE['api/server/middleware/noIndex.js'], spec('no-index'), 'v0.8.9').split('\n').slice(0, 3)).toEqual([
+      'const noIndex = (req, res, next) => {',
+      "  if (require('@shinegold/librechat-sso/librechat').shinegoldGuard(req, res)) return; // @shinegold/librechat-sso (LibreChat v0.8.9): framing, tenant header, closed local ways in",
+      "  res.setHeader('X-Robots-Tag', 'noindex');",
+    ]);
+  });
+
   it('takes our key out before the strict parse and puts it back before the return, at their indentation', () => {
     expect(derive.patchText(FIXTURE['api/server/services/Config/loadCustomConfig.js'], spec('loadCustomConfig'), 'main@0ab3414')).toBe(
       [
@@ -124,7 +133,7 @@ describe('derive-patches: the command', () => {
     const r = run(dir, 'v0.8.9', '--out', out);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(readdirSync(path.join(out, 'v0.8.9')).sort()).toEqual(['auth-routes.patch', 'db-index.patch', 'loadCustomConfig.patch', 'oauth-routes.patch']);
+    expect(readdirSync(path.join(out, 'v0.8.9')).sort()).toEqual(['auth-routes.patch', 'db-index.patch', 'loadCustomConfig.patch', 'no-index.patch', 'oauth-routes.patch']);
     const db = readFileSync(path.join(out, 'v0.8.9', 'db-index.patch'), 'utf8').split('\n');
     expect(db[0]).toBe('diff --git a/api/db/index.js b/api/db/index.js');
     expect(db.slice(2)).toEqual([

@@ -94,7 +94,7 @@ describe('the main-site stand-in', () => {
   it('shows the reason chat gave, escaped', async () => {
     const s = await site();
     try {
-      const html = await (await fetch(`${s.base}/login?reason=${encodeURIComponent('<b>expired</b>')}`)).text();
+      const html = await (await fetch(`${s.base}/login?sg_reason=${encodeURIComponent('<b>expired</b>')}`)).text();
       expect(html).toContain('<p class="notice" id="main-reason">Chat asked you to sign in again (&#60;b&#62;expired&#60;/b&#62;).</p>');
     } finally {
       await s.close();

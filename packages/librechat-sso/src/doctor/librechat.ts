@@ -75,8 +75,15 @@ export function checkLibreChat({ dir, patchesDir = defaultPatchesDir() }: LibreC
     out.push(warn('librechat.patches', `LibreChat is ${version}; the patch sets were not found at ${patchesDir}.`, 'Run the doctor from a checkout of this repository, or pass --patches <dir>.'));
     return out;
   }
-  const setDir = join(patchesDir, version);
   const known = readdirSync(patchesDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  // Upstream main between releases still says the last release's version in package.json: a
+  // tree that carries every patch of patches/main/ is main. (A release's patches carried by a
+  // tree of another release are not taken as proof of anything: the version decides.)
+  const mainSet = join(patchesDir, 'main');
+  const mainFiles = existsSync(mainSet) ? readdirSync(mainSet).filter((f) => f.endsWith('.patch')) : [];
+  const isMain = mainFiles.length > 0 && mainFiles.every((f) => patchState(dir, readFileSync(join(mainSet, f), 'utf8')).state === 'applied');
+  const setName = isMain ? 'main' : version;
+  const setDir = join(patchesDir, setName);
   if (!existsSync(setDir)) {
     out.push(
       fail('librechat.version', `LibreChat is ${version}; there is no patch set for it (patch sets exist for ${known.join(', ') || 'no version'}).`,
@@ -84,7 +91,7 @@ export function checkLibreChat({ dir, patchesDir = defaultPatchesDir() }: LibreC
     );
     return out;
   }
-  out.push(ok('librechat.version', `LibreChat is ${version}; patches/${version}/ exists.`));
+  out.push(ok('librechat.version', setName === version ? `LibreChat is ${version}; patches/${version}/ exists.` : `LibreChat says ${version}; its files carry the patches of patches/${setName}/.`));
   const patches = readdirSync(setDir).filter((f) => f.endsWith('.patch')).sort();
   for (const name of patches) {
     const s = patchState(dir, readFileSync(join(setDir, name), 'utf8'));

@@ -52,6 +52,12 @@ describe('doctor: LibreChat version and patches', () => {
     expect(checkLibreChat({ dir: tree('0.8.8-rc1', { patchSet: 'v0.8.8-rc1' }), patchesDir })[0].message).toMatch(/LibreChat is v0.8.8-rc1; patches\/v0.8.8-rc1\/ exists/);
   });
 
+  it("recognises upstream main by the patches it carries, though its package.json names the last release", () => {
+    const f = checkLibreChat({ dir: tree('v0.8.8-rc1', { patchSet: 'main' }), patchesDir });
+    expect(f[0].message).toBe('LibreChat says v0.8.8-rc1; its files carry the patches of patches/main/.');
+    expect(f.filter((x) => x.status !== 'ok')).toEqual([]);
+  });
+
   it('fails a patch that is not applied, or only partly, with the command to apply it', () => {
     const dir = tree('v0.8.7', { applied: (n) => (n === 'db-index.patch' ? 'no' : n === 'auth-routes.patch' ? 'half' : 'yes') });
     const f = checkLibreChat({ dir, patchesDir });
