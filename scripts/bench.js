@@ -17,10 +17,15 @@
  * Run: npm run bench (builds first), or `node scripts/bench.js` after a build.
  *   4. The session bridge against LibreChat's own refresh over HTTP (scripts/bench/bridge.js).
  *   5. Memory under 100,000 distinct tokens (scripts/bench/memory.js).
+ *   6. First visits against LibreChat's own first login (createUser + createSession +
+ *      generateToken), same concurrency, ratio (scripts/bench/storm.js).
+ *   7. 1,000 distinct first visits, each sent to two server processes at once on one database:
+ *      one user and one mapping each (scripts/bench/storm.js, storm-worker.js).
  *
  * Knobs (environment): BENCH_REQUESTS (2000), BENCH_CONCURRENCY (8), BENCH_ROUNDS (3),
  * BENCH_WARMUP (300), BENCH_NEW_USERS (300), BENCH_RACE (50), BENCH_PHASE_TIMEOUT_MS (60000),
- * BENCH_BRIDGE_REQUESTS (1000), BENCH_BRIDGE_CONCURRENCY (1), BENCH_MEMORY_TOKENS (100000), BENCH_MEMORY_REPLAYS (5000).
+ * BENCH_BRIDGE_REQUESTS (1000), BENCH_BRIDGE_CONCURRENCY (1), BENCH_MEMORY_TOKENS (100000), BENCH_MEMORY_REPLAYS (5000),
+ * BENCH_STORM_PEOPLE (300), BENCH_REPLICA_PEOPLE (1000).
  * Results: a table on stdout, JSON in <os.tmpdir()>/shinegold-sso-bench-results.json (the
  * repository does not ignore bench-results.json, so nothing is written into the work tree).
  */
@@ -44,6 +49,8 @@ const BRIDGE_REQUESTS = num('BENCH_BRIDGE_REQUESTS', 1000);
 const BRIDGE_CONCURRENCY = num('BENCH_BRIDGE_CONCURRENCY', 1);
 const MEMORY_TOKENS = num('BENCH_MEMORY_TOKENS', 100_000);
 const MEMORY_REPLAYS = num('BENCH_MEMORY_REPLAYS', 5_000);
+const STORM_PEOPLE = num('BENCH_STORM_PEOPLE', 300);
+const REPLICA_PEOPLE = num('BENCH_REPLICA_PEOPLE', 1000);
 
 const ISSUER = 'https://shinegold.test';
 const AUDIENCE = 'chat.shinegold.test';
@@ -144,6 +151,9 @@ async function main() {
     const sso = dist.createShinegoldSSO({ config, mongoose, dataSchemas, audit: () => {} });
     const { authenticator, store } = sso;
     await store.ensureIndexes();
+    // LibreChat's own indexes, as a LibreChat server builds them at start (autoIndex): both sides
+    // of every comparison pay for them.
+    await lib.libreChatIndexes(mongoose);
     const getUserById = store.methods.getUserById;
 
     // --- 1. known-user authentication ------------------------------------------------------
@@ -242,6 +252,12 @@ async function main() {
       exactlyOne: userCount === 1 && mappingCount === 1,
     };
 
+    // --- 6, 7. first visits against LibreChat's own first login; two processes ---------------
+    const keys = { issuer: ISSUER, audience: AUDIENCE, secret: SHINEGOLD_SECRET };
+    const storm = require('./bench/storm');
+    results.storm = await storm.storm({ authenticator, store, keys, people: STORM_PEOPLE, concurrency: CONCURRENCY, timeoutMs: PHASE_TIMEOUT_MS, log: (l) => process.stderr.write(`${l}\n`) });
+    results.replicas = await storm.replicas({ uri: withDbName(db.uri, dbName), store, keys, people: REPLICA_PEOPLE, concurrency: CONCURRENCY, log: (l) => process.stderr.write(`${l}\n`) });
+
     // --- 4. the session bridge against LibreChat's own refresh ------------------------------
     const sandbox = require('../packages/sandbox/dist');
     const log = (l) => process.stderr.write(`${l}\n`);
@@ -301,6 +317,7 @@ function print(r) {
   console.log(line);
   require('./bench/bridge').print(r.bridge, line);
   require('./bench/memory').print(r.memory, line);
+  require('./bench/storm').print(r, line);
 }
 
 main().then(

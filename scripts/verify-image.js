@@ -20,9 +20,10 @@
  * it as JSON to VERIFY_IMAGE_REPORT (default <tmp>/verify-image-<version>.json).
  *
  * Environment:
- *   VERIFY_IMAGE_SUITE     a command (sh -c) that checks a running LibreChat by URL, run instead of
- *                          the built-in smoke checks: the contract suite plugs in here (see
- *                          checkTarget for the environment it gets); exit 0 means it passed
+ *   VERIFY_IMAGE_SUITE     the command (sh -c) that checks the running container by URL; default:
+ *                          the contract suite (test/contract, its real-LibreChat target, one
+ *                          replica: the promises that need two say NOT CHECKED); `smoke` runs the
+ *                          built-in smoke checks instead (see checkTarget); exit 0 means it passed
  *   NODE_IMAGE             the build stages' Node image (default localhost/node:24-bookworm)
  *   VERIFY_IMAGE_NO_CACHE=1  build without buildah's layer cache (a cold build's time)
  *   VERIFY_IMAGE_PORT      LibreChat's port on loopback (default: a free one)
@@ -149,11 +150,12 @@ async function smokeChecks(t) {
  *   SHINEGOLD_COOKIE_NAME, SHINEGOLD_LOGIN_URL, SHINEGOLD_LOGOUT_URL
  *   LIBRECHAT_CONFIG      the librechat.yaml the container reads (a host path)
  *   LIBRECHAT_VERSION     the LibreChat version under test
- * and passes when it exits 0. Without it, the smoke set above runs.
+ * and passes when it exits 0. By default the command is the contract suite; `smoke` runs the
+ * smoke set above.
  */
 async function checkTarget(t) {
-  const suite = process.env.VERIFY_IMAGE_SUITE;
-  if (!suite) return { kind: 'smoke', results: await smokeChecks(t) };
+  const suite = process.env.VERIFY_IMAGE_SUITE || 'node node_modules/jest/bin/jest.js --runInBand test/contract';
+  if (suite === 'smoke') return { kind: 'smoke', results: await smokeChecks(t) };
   const env = {
     ...process.env,
     LIBRECHAT_URL: t.url,

@@ -75,4 +75,15 @@ const num = (name, dflt) => {
   return Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
 };
 
-module.exports = { nowSec, hr, ms, median, percentile, runFixed, round, pad, lpad, num };
+/** Builds the indexes of LibreChat's models (User, Session, ...) that the server supports. */
+async function libreChatIndexes(mongoose) {
+  for (const name of ['User', 'Session', 'Balance', 'Transaction']) {
+    const model = mongoose.models[name];
+    if (!model) continue;
+    for (const [keys, options] of model.schema.indexes()) {
+      await model.collection.createIndex(keys, { ...options, background: undefined }).catch(() => undefined);
+    }
+  }
+}
+
+module.exports = { libreChatIndexes, nowSec, hr, ms, median, percentile, runFixed, round, pad, lpad, num };

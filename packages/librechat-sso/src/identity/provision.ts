@@ -107,6 +107,21 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
   const cache = new BoundedCache<string, CachedMapping>(opts.mappingCache?.max ?? 10_000, opts.mappingCache?.ttlMs ?? 60_000);
   const tolerance = (identity: Identity) => config.providers.find((p) => p.name === identity.provider)?.clockToleranceSec ?? 0;
 
+  /**
+   * What a login writes to the mapping row besides extensions and sids: when it was (written
+   * only when stale, see writeSync) and the claims it carried (unless an older token: `stale`).
+   * On a row just created under the lease (`mapping` null), the session id too.
+   */
+  function loginRowFields(identity: Identity, mapping: IdentityDoc | null, stale = false): Record<string, unknown> {
+    const set: Record<string, unknown> = {};
+    const recent = mapping?.lastLoginAt && now().getTime() - new Date(mapping.lastLoginAt).getTime() <= lastLoginGranularityMs;
+    if (!recent) set.lastLoginAt = now();
+    const snap = snapshot(identity);
+    if (!stale && JSON.stringify(mapping?.claimsSnapshot ?? null) !== JSON.stringify(snap)) set.claimsSnapshot = snap;
+    if (!mapping && identity.sessionId) set.sids = [identity.sessionId];
+    return set;
+  }
+
   async function uniqueUsername(identity: Identity): Promise<string> {
     const base = usernameBase(identity);
     if (!(await User.exists({ username: base }))) return base;
@@ -175,10 +190,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     const set: Record<string, unknown> = {};
     const more: Record<string, unknown> = {};
     if (source === 'login') {
-      const snap = snapshot(identity);
-      const staleLogin = !mapping.lastLoginAt || now().getTime() - new Date(mapping.lastLoginAt).getTime() > lastLoginGranularityMs;
-      if (staleLogin || created || linked) set.lastLoginAt = now();
-      if (!stale && JSON.stringify(mapping.claimsSnapshot ?? null) !== JSON.stringify(snap)) set.claimsSnapshot = snap;
+      Object.assign(set, loginRowFields(identity, mapping, stale));
       if (identity.sessionId && !(mapping.sids ?? []).includes(identity.sessionId)) more.$addToSet = { sids: identity.sessionId };
     } else if (!stale && (created || Object.keys(userSet).length > 0 || plan.extensions)) {
       set.claimsSnapshot = snapshot(identity);
@@ -236,19 +248,22 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
   async function provisionFresh(identity: Identity, source: Source): Promise<ProvisionResult> {
     const policy = policyFor(config, identity.provider);
     const deadline = Date.now() + leaseMs + 2_000;
+    const purpose = source === 'login' ? 'login' : 'event';
     for (let round = 0; ; round++) {
-      const purpose = source === 'login' ? 'login' : 'event';
-      const read = await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, purpose });
-      const decision = resolveAccount(identity, read.facts, policy, purpose);
+      // No row for this person yet (a first visit): the lease is tried at once and the facts are
+      // read once, under it, instead of before and again under it.
+      const row = await Mapping.findById(identityKey(identity.provider, identity.externalId)).lean<IdentityDoc>();
+      const read = row ? await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, mapping: row, purpose }) : undefined;
+      const decision: AccountDecision = read ? resolveAccount(identity, read.facts, policy, purpose) : { kind: 'create' };
       switch (decision.kind) {
         case 'refuse':
           throw refusalOf(decision);
         case 'known':
-          return finish(read.mappedUser!, read.mapping!, identity, source, 'known', false, false);
+          return finish(read!.mappedUser!, read!.mapping!, identity, source, 'known', false, false);
         case 'defer':
           if (decision.why === 'mapped user vanished') {
             // The LibreChat user was deleted behind our back: forget the link, start again.
-            await Mapping.deleteOne({ _id: read.mapping!._id, userId: read.mapping!.userId, status: 'active' });
+            await Mapping.deleteOne({ _id: read!.mapping!._id, userId: read!.mapping!.userId, status: 'active' });
             continue;
           }
           if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
@@ -257,7 +272,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
       }
       // A login token from before a logout the main site sent for someone chat has not seen yet
       // (the row keeps it) creates nothing.
-      if (source === 'login') {
+      if (source === 'login' && read) {
         const s = loginStanding({ iat: identity.issuedAt }, latestMarks(read.mapping?.marks, userMarks(read.candidate)), tolerance(identity));
         if (!s.ok) throw new SsoRefusal(s.code, { reason: s.reason });
       }
@@ -275,6 +290,12 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
         const again = await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, mapping: { ...lease.row, claim: null }, purpose });
         const d = resolveAccount(identity, again.facts, policy, purpose);
         if (d.kind === 'refuse') throw refusalOf(d);
+        // The same check as above, on what is there under the lease: an account a logout marked
+        // is never adopted or linked by a token from before it.
+        if (source === 'login') {
+          const s = loginStanding({ iat: identity.issuedAt }, latestMarks(lease.row.marks, userMarks(again.candidate)), tolerance(identity));
+          if (!s.ok) throw new SsoRefusal(s.code, { reason: s.reason });
+        }
         if (d.kind !== 'adopt' && d.kind !== 'link' && d.kind !== 'create') throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: `unexpected ${d.kind} under the lease` });
         let claimed: { user: UserDoc; createdId?: string };
         try {
@@ -289,7 +310,10 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
           throw e;
         }
         createdId = claimed.createdId;
-        const mapping = await finishLease(store, lease, claimed.user._id);
+        // A login on a row we inserted (no marks to obey) writes what its first sync would have
+        // written to the row in the same update that ends the lease.
+        const firstLogin = source === 'login' && !lease.row.marks ? loginRowFields(identity, null) : {};
+        const mapping = await finishLease(store, lease, claimed.user._id, firstLogin);
         if (!mapping) throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: 'lease lost' });
         // A ban or delete from the main site may have marked the row while we held the lease:
         // the account stays linked, and stays out.

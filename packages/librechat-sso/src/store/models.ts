@@ -192,6 +192,15 @@ export function createStore(mongoose: Mongoose, ds: DataSchemas, methodDeps?: Re
       } catch {
         optionalMissing.push('shinegold_replays.expiresAt_ttl');
       }
+      // A first visit picks a username no one has (LibreChat does not index usernames): without
+      // this index that lookup reads the whole users collection.
+      try {
+        await User.collection.createIndex({ username: 1 }, { name: 'shinegold_username_1' });
+        present.push(`${User.collection.collectionName}.shinegold_username_1`);
+      } catch (e) {
+        if (/already exists|IndexOptionsConflict|IndexKeySpecsConflict/i.test(String((e as Error).message))) present.push(`${User.collection.collectionName}.username_1`);
+        else optionalMissing.push(`${User.collection.collectionName}.shinegold_username_1`);
+      }
       return { ok: missing.length === 0, present, missing, optionalMissing };
     },
   };
