@@ -48,7 +48,8 @@
 #  6. verdict: when every check passed, none was left unchecked, and HEAD is the version's
 #     commit, writes patches/<version>/verified.json (version, LibreChat commit, date, node,
 #     checks passed/total, replicas, Redis) and regenerates docs/compatibility.md;
-#  7. on exit (trap): stops the servers, reverts the patches, removes the installed package, stops
+#  7. on exit (trap): stops the servers, reverts the patches, removes the installed package and
+#     the run's Redis keys (under the prefix it chose, sgverify<pid>), stops
 #     the database it started.
 # Tokens are printed cut to 10 characters.
 #
@@ -188,6 +189,7 @@ PIDS=()
 MAIN_PID=
 DB_PID=
 PROXY_PID=
+REDIS_OWN_PREFIX=
 stop_pid() {
   kill "$1" 2>/dev/null || return 0
   for _ in $(seq 1 20); do kill -0 "$1" 2>/dev/null || break; sleep 0.5; done
@@ -208,6 +210,21 @@ cleanup() {
   if [ -n "$INSTALLED" ]; then
     rm -rf "$DEST"; rmdir "$LC_DIR/node_modules/@shinegold" 2>/dev/null
     echo "removed $DEST"
+  fi
+  # The run's own Redis keys (LibreChat's caches and rate-limit counters under the prefix this
+  # script chose), with LibreChat's ioredis; a prefix someone set is theirs to keep.
+  if [ -n "$REDIS_OWN_PREFIX" ]; then
+    "$NODE" -e '
+      const Redis = require(require.resolve("ioredis", { paths: [process.argv[1] + "/api", process.argv[1]] }));
+      const r = new Redis(process.argv[2], { lazyConnect: true, maxRetriesPerRequest: 1 });
+      let n = 0;
+      r.connect().then(async () => {
+        const s = r.scanStream({ match: process.argv[3] + ":*", count: 200 });
+        for await (const keys of s) if (keys.length) n += await r.del(...keys);
+        await r.quit();
+        console.log(`removed ${n} Redis key(s) under ${process.argv[3]}`);
+      }).catch((e) => { console.error(`note: could not remove the Redis keys under ${process.argv[3]}: ${e.message}`); process.exit(0); });
+    ' "$LC_DIR" "$REDIS_URI" "$REDIS_OWN_PREFIX"
   fi
   if [ -n "$DB_PID" ]; then
     kill "$DB_PID" 2>/dev/null; wait "$DB_PID" 2>/dev/null; echo "stopped the test database"
@@ -291,7 +308,8 @@ REDIS_NOTE="without Redis"
 if [ "${REDIS:-1}" != 0 ]; then
   REDIS_URI=${REDIS_URI:-redis://127.0.0.1:6379}
   if node -e 'const u = new URL(process.argv[1]); const s = require("net").connect(Number(u.port || 6379), u.hostname, () => { s.write("PING\r\n"); }); s.on("data", (d) => process.exit(/PONG/.test(String(d)) ? 0 : 1)); s.on("error", () => process.exit(1)); setTimeout(() => process.exit(1), 2000);' "$REDIS_URI"; then
-    export USE_REDIS=true REDIS_URI REDIS_KEY_PREFIX=${REDIS_KEY_PREFIX:-sgverify$$}
+    [ -z "${REDIS_KEY_PREFIX:-}" ] && REDIS_OWN_PREFIX=sgverify$$
+    export USE_REDIS=true REDIS_URI REDIS_KEY_PREFIX=${REDIS_KEY_PREFIX:-$REDIS_OWN_PREFIX}
     REDIS_NOTE="with Redis ($REDIS_URI, key prefix $REDIS_KEY_PREFIX)"
   else
     echo "note: no Redis answers at $REDIS_URI: the replicas run without it (REDIS=0 to say so)"
