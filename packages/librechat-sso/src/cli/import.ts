@@ -13,15 +13,16 @@ import { countWrites } from '../import/writes';
 
 export const IMPORT_USAGE = `usage: shinegold-sso import <file.jsonl|file.csv> [--format jsonl|csv] [options]
        shinegold-sso import --from-mongo <uri> --collection <name> --fields <map.json> [options]
-options: [--dry-run] [--report out.jsonl|out.csv] [--resume] [--batch-size N] [--max-row-bytes N] [--per-row [--concurrency N]]`;
+options: [--dry-run] [--report out.jsonl|out.csv] [--resume] [--batch-size N] [--max-row-bytes N] [--update-chunk N]
+         [--per-row [--concurrency N]]   (docs/import.md)`;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** A reason for the terminal: a control character from the file (an escape sequence) is shown as `?`. */
 const printable = (s: string) => s.replace(CONTROL, '?');
 
-const FLAGS = new Set(['--dry-run', '--resume', '--per-row']);
-const OPTIONS = new Set(['--format', '--report', '--batch-size', '--concurrency', '--from-mongo', '--collection', '--fields', '--update-chunk', '--max-row-bytes']);
+export const IMPORT_FLAGS: ReadonlySet<string> = new Set(['--dry-run', '--resume', '--per-row']);
+export const IMPORT_OPTIONS: ReadonlySet<string> = new Set(['--format', '--report', '--batch-size', '--concurrency', '--from-mongo', '--collection', '--fields', '--update-chunk', '--max-row-bytes']);
 
 /**
  * `shinegold-sso import`: MONGO_URI names LibreChat's database; librechat.yaml (CONFIG_PATH) and
@@ -47,8 +48,8 @@ export async function importCommand(
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (FLAGS.has(a)) flags.set(a, true);
-    else if (OPTIONS.has(a)) {
+    if (IMPORT_FLAGS.has(a)) flags.set(a, true);
+    else if (IMPORT_OPTIONS.has(a)) {
       if (args[i + 1] === undefined) return misuse(`${a} needs a value`);
       flags.set(a, args[++i]);
     } else if (a.startsWith('--')) return misuse(`unknown option ${a}`);

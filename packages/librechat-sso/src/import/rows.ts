@@ -142,7 +142,9 @@ async function* csvRecords(path: string, max: number, progress?: SourceProgress)
       max_record_size: max,
       // Lines are counted here, from the record's text: csv-parse counts a CRLF inside quotes twice.
       raw: true,
-      on_record: ({ record, raw }: { record: string[]; raw: string }, info: { bytes: number; lines: number }) => {
+      on_record: (withRaw, info) => {
+        // With `raw`, csv-parse hands over { record, raw } (its types say only the record).
+        const { record, raw } = withRaw as unknown as { record: string[]; raw: string };
         lines += lineEnds(raw);
         parserLines = info.lines;
         queue.push({ cells: record, lines, bytes: info.bytes });

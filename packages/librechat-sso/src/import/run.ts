@@ -12,7 +12,8 @@ import { Row } from './rows';
  * a bad row is reported and the run goes on. Re-running changes nothing (`unchanged`).
  * `dryRun` reads only and says what would happen.
  */
-export type ImportStatus = 'created' | 'updated' | 'unchanged' | 'linked' | 'conflict' | 'invalid' | 'error';
+export const IMPORT_STATUSES = ['created', 'updated', 'unchanged', 'linked', 'conflict', 'invalid', 'error'] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
 export interface ImportResult {
   line: number;
