@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Parser } from 'csv-parse';
 import type { ShinegoldConfig } from '../config/schema';
-import { boundedLines } from './lines';
+import { boundedLineBatches } from './lines';
 
 /**
  * Streams rows of a main-site user export, one at a time (bounded memory): JSONL (one JSON
@@ -81,19 +81,23 @@ async function* readJsonl(path: string, max: number, progress?: SourceProgress):
   const input = createReadStream(path, { highWaterMark: 256 * 1024 });
   let read = 0;
   try {
-    for await (const l of boundedLines(input, max, (bytes) => progress && (progress.done = read += bytes))) {
-      if (l.tooLong !== undefined) {
-        yield { line: l.n, error: tooLong(l.tooLong, max) };
-        continue;
-      }
-      const text = l.n === 1 && l.text.charCodeAt(0) === 0xfeff ? l.text.slice(1) : l.text;
-      if (text.trim() === '') continue;
-      try {
-        const data = JSON.parse(text);
+    for await (const lines of boundedLineBatches(input, max, (bytes) => progress && (progress.done = read += bytes))) {
+      for (const l of lines) {
+        if (l.tooLong !== undefined) {
+          yield { line: l.n, error: tooLong(l.tooLong, max) };
+          continue;
+        }
+        const text = l.n === 1 && l.text.charCodeAt(0) === 0xfeff ? l.text.slice(1) : l.text;
+        if (text.trim() === '') continue;
+        let data: unknown;
+        try {
+          data = JSON.parse(text);
+        } catch (e) {
+          yield { line: l.n, error: `is not valid JSON (${(e as Error).message})` };
+          continue;
+        }
         if (typeof data !== 'object' || data === null || Array.isArray(data)) yield { line: l.n, error: 'is not a JSON object' };
-        else yield { line: l.n, data };
-      } catch (e) {
-        yield { line: l.n, error: `is not valid JSON (${(e as Error).message})` };
+        else yield { line: l.n, data: data as Record<string, unknown> };
       }
     }
   } finally {
@@ -125,7 +129,7 @@ type Record_ = { cells?: string[]; error?: string; line: number };
  * they are parsed (`on_record`), so a parse error knows exactly the records before it. After an
  * error, a new parser starts on the line after the failing record's first line.
  */
-async function* csvRecords(path: string, max: number, progress?: SourceProgress): AsyncGenerator<Record_> {
+async function* csvRecords(path: string, max: number, progress?: SourceProgress): AsyncGenerator<Record_[]> {
   let start = 0;
   let linesBefore = 0;
   for (;;) {
@@ -158,19 +162,21 @@ async function* csvRecords(path: string, max: number, progress?: SourceProgress)
     /** Where the next record starts: its first line, its byte offset. */
     let nextLine = linesBefore + 1;
     let nextByte = start;
-    const drain = function* (): Generator<Record_> {
+    const drain = (): Record_[] => {
+      const out: Record_[] = [];
       for (const r of queue) {
-        yield { line: nextLine, cells: r.cells };
+        out.push({ line: nextLine, cells: r.cells });
         nextLine = linesBefore + r.lines + 1;
         nextByte = start + r.bytes;
       }
       queue.length = 0;
+      return out;
     };
     try {
       for await (const chunk of input) {
         await new Promise<void>((resolve) => parser.write(chunk, () => resolve()));
         if (progress) progress.done = start + input.bytesRead;
-        yield* drain();
+        if (queue.length) yield drain();
         if (failure) break;
       }
       if (!failure) {
@@ -179,7 +185,7 @@ async function* csvRecords(path: string, max: number, progress?: SourceProgress)
           parser.once('error', () => resolve());
           parser.end();
         });
-        yield* drain();
+        if (queue.length) yield drain();
       }
     } finally {
       input.destroy();
@@ -189,7 +195,7 @@ async function* csvRecords(path: string, max: number, progress?: SourceProgress)
     // Found past the record's first line: a quote opened there ran on over the lines after it.
     const problem = csvProblem(failure, max);
     const runOn = (Number((failure as { lines?: number }).lines) || 0) > parserLines + 1 && failure.code !== 'CSV_QUOTE_NOT_CLOSED' && failure.code !== 'CSV_MAX_RECORD_SIZE';
-    yield { line: nextLine, error: runOn ? `has a quoted cell that runs on to a later line, where it ${problem}` : problem };
+    yield [{ line: nextLine, error: runOn ? `has a quoted cell that runs on to a later line, where it ${problem}` : problem }];
     const after = await nextLineOffset(path, nextByte);
     if (after === undefined) return;
     start = after;
@@ -233,26 +239,33 @@ async function nextLineOffset(path: string, from: number): Promise<number | unde
 
 async function* readCsv(path: string, max: number, types: CsvTypes, progress?: SourceProgress): AsyncGenerator<Row> {
   let header: string[] | undefined;
-  for await (const r of csvRecords(path, max, progress)) {
-    if (r.error) {
-      yield { line: r.line, error: r.error };
-      continue;
+  for await (const records of csvRecords(path, max, progress)) {
+    for (const r of records) {
+      if (r.error) {
+        yield { line: r.line, error: r.error };
+        continue;
+      }
+      const cells = r.cells!;
+      if (cells.length === 1 && cells[0].trim() === '') continue;
+      if (!header) {
+        header = cells.map((h) => h.trim());
+        continue;
+      }
+      if (cells.length !== header.length) {
+        yield { line: r.line, error: `has ${cells.length} cells, the header has ${header.length}` };
+        continue;
+      }
+      const data: Record<string, unknown> = {};
+      for (let i = 0; i < header.length; i++) {
+        const [k, v] = csvValue(header[i], cells[i], types);
+        data[k] = v;
+      }
+      yield { line: r.line, data };
     }
-    const cells = r.cells!;
-    if (cells.length === 1 && cells[0].trim() === '') continue;
-    if (!header) {
-      header = cells.map((h) => h.trim());
-      continue;
-    }
-    if (cells.length !== header.length) {
-      yield { line: r.line, error: `has ${cells.length} cells, the header has ${header.length}` };
-      continue;
-    }
-    yield { line: r.line, data: Object.fromEntries(header.map((h, i) => csvValue(h, cells[i], types))) };
   }
 }
 
 /** Rows of a small CSV text (a report read back by `--resume`): each record's cells, or undefined for a record that cannot be read. */
 export async function* csvFileRecords(path: string): AsyncGenerator<{ line: number; cells?: string[] }> {
-  for await (const r of csvRecords(path, MAX_ROW_BYTES)) yield { line: r.line, cells: r.cells };
+  for await (const records of csvRecords(path, MAX_ROW_BYTES)) for (const r of records) yield { line: r.line, cells: r.cells };
 }
