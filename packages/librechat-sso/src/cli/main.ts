@@ -25,7 +25,7 @@ const USAGE = `usage: shinegold-sso <command>
                  [--dry-run] [--report out.jsonl|out.csv] [--resume] [--format jsonl|csv] [--batch-size N]
                  [--max-row-bytes N] [--per-row [--concurrency N]] (see docs/import.md)
   import --from-mongo URI --collection NAME --fields map.json
-                 the same, read from the main site's MongoDB (field map: see the README)
+                 the same, read from the main site's MongoDB (the field map: docs/import.md)
   doctor         check config, keys, cookie domain, database (MONGO_URI), LibreChat patches and endpoints;
                  each finding with its fix; exit 1 if any failed: [--json] [--cookie-domain .shinegold.com]
                  [--librechat <dir>] [--patches <dir>] [--chat-url https://chat.shinegold.com]
