@@ -108,6 +108,13 @@ describe('CSV files (RFC 4180)', () => {
   it('takes a byte-order mark and CRLF line ends', async () => {
     const rows = await read(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,email\r\nsg-1,a@x.co\r\n')]), 'csv');
     expect(rows).toEqual([{ line: 2, data: { id: 'sg-1', email: 'a@x.co' } }]);
+    // The restart after a broken row counts the mark's bytes too.
+    const bom = await read(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,email\nsg-1,a@x.co\nsg-2,"b@x.co\nsg-3,c@x.co\n')]), 'csv');
+    expect(bom.map((r) => [r.line, r.error ?? r.data?.id])).toEqual([
+      [2, 'sg-1'],
+      [3, 'has a quote that is never closed'],
+      [4, 'sg-3'],
+    ]);
   });
 });
 
