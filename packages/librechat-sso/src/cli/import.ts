@@ -7,23 +7,32 @@ import { runBatchedImport } from '../import/batch';
 import { FieldMap, openMongoSource, validateFieldMap } from '../import/mongo-source';
 import { createProgress } from '../import/progress';
 import { openReport, reportedLines } from '../import/report';
-import { readRows, Row, SourceProgress } from '../import/rows';
+import { MAX_ROW_BYTES, readRows, Row, SourceProgress } from '../import/rows';
 import { ImportResult, ImportSummary, runImport } from '../import/run';
+import { countWrites } from '../import/writes';
 
 export const IMPORT_USAGE = `usage: shinegold-sso import <file.jsonl|file.csv> [--format jsonl|csv] [options]
        shinegold-sso import --from-mongo <uri> --collection <name> --fields <map.json> [options]
-options: [--dry-run] [--report out.jsonl|out.csv] [--resume] [--batch-size N] [--per-row [--concurrency N]]`;
+options: [--dry-run] [--report out.jsonl|out.csv] [--resume] [--batch-size N] [--max-row-bytes N] [--update-chunk N]
+         [--per-row [--concurrency N]]   (docs/import.md)`;
 
-const FLAGS = new Set(['--dry-run', '--resume', '--per-row']);
-const OPTIONS = new Set(['--format', '--report', '--batch-size', '--concurrency', '--from-mongo', '--collection', '--fields', '--update-chunk']);
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/** A reason for the terminal: a control character from the file (an escape sequence) is shown as `?`. */
+const printable = (s: string) => s.replace(CONTROL, '?');
+
+export const IMPORT_FLAGS: ReadonlySet<string> = new Set(['--dry-run', '--resume', '--per-row']);
+export const IMPORT_OPTIONS: ReadonlySet<string> = new Set(['--format', '--report', '--batch-size', '--concurrency', '--from-mongo', '--collection', '--fields', '--update-chunk', '--max-row-bytes']);
 
 /**
  * `shinegold-sso import`: MONGO_URI names LibreChat's database; librechat.yaml (CONFIG_PATH) and
  * the environment give the same configuration the server uses. Rows are imported in batches
  * (`--per-row` keeps the one-by-one path). The report (JSONL or CSV by its extension) is written
  * a batch at a time once the batch is in the database, so `--resume` skips exactly the rows
- * that are done. Progress goes to stderr, the summary to stdout. The source URI is never printed.
- * Exit 0 when every row was imported or unchanged, 1 when some row was refused, 2 on misuse.
+ * that are done. Progress goes to stderr, the summary to stdout (with the documents written, as
+ * the database answered: 0 for a dry run and for a re-run of the same file). The source URI is
+ * never printed. Exit 0 when every row was imported or unchanged, 1 when some row was refused or
+ * the run failed, 2 on misuse.
  */
 export async function importCommand(
   args: string[],
@@ -39,8 +48,8 @@ export async function importCommand(
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (FLAGS.has(a)) flags.set(a, true);
-    else if (OPTIONS.has(a)) {
+    if (IMPORT_FLAGS.has(a)) flags.set(a, true);
+    else if (IMPORT_OPTIONS.has(a)) {
       if (args[i + 1] === undefined) return misuse(`${a} needs a value`);
       flags.set(a, args[++i]);
     } else if (a.startsWith('--')) return misuse(`unknown option ${a}`);
@@ -61,7 +70,8 @@ export async function importCommand(
   const batchSize = int('--batch-size', 500);
   const concurrency = int('--concurrency', 8);
   const updateChunk = int('--update-chunk', 500);
-  if ([batchSize, concurrency, updateChunk].some(Number.isNaN)) return misuse('--batch-size, --concurrency and --update-chunk take a positive whole number');
+  const maxRowBytes = int('--max-row-bytes', MAX_ROW_BYTES);
+  if ([batchSize, concurrency, updateChunk, maxRowBytes].some(Number.isNaN)) return misuse('--batch-size, --concurrency, --update-chunk and --max-row-bytes take a positive whole number');
   const report = opt('--report');
   if (flags.has('--resume') && !report) return misuse('--resume needs --report (the report is the checkpoint)');
   if (!env.MONGO_URI) {
@@ -99,7 +109,8 @@ export async function importCommand(
   const dataSchemas = await import('@librechat/data-schemas');
   const { createShinegoldSSO } = await import('../index');
   const m = new mongoose.Mongoose();
-  await m.connect(env.MONGO_URI, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
+  await m.connect(env.MONGO_URI, { autoIndex: false, serverSelectionTimeoutMS: 10_000, monitorCommands: true });
+  const writes = countWrites(m.connection.getClient());
   const progressState: SourceProgress = { done: 0 };
   let source: { rows: AsyncIterable<Row>; close(): Promise<void> } | undefined;
   const audit = loggerSink({ info: (l) => err.write(`${l}\n`), warn: (l) => err.write(`${l}\n`), error: (l) => err.write(`${l}\n`) });
@@ -113,13 +124,13 @@ export async function importCommand(
       source = await openMongoSource(m, { uri: fromMongo, collection: opt('--collection')!, map: fieldMap!, config, batchSize, progress: progressState });
     } else {
       progressState.total = statSync(file!).size;
-      source = { rows: readRows(file!, format, progressState), close: async () => undefined };
+      source = { rows: readRows(file!, format, { progress: progressState, config, maxRowBytes }), close: async () => undefined };
     }
 
     const progress = createProgress(err, progressState);
     const onResults = (results: ImportResult[]) => {
       writer?.append(results);
-      if (!report) for (const r of results) if (!['created', 'unchanged', 'updated'].includes(r.status)) err.write(`line ${r.line}: ${r.status} ${r.reason ?? ''}\n`);
+      if (!report) for (const r of results) if (!['created', 'unchanged', 'updated'].includes(r.status)) err.write(`line ${r.line}: ${r.status} ${printable(r.reason ?? '')}\n`);
       progress.add(results.length);
     };
     let summary: ImportSummary;
@@ -134,15 +145,16 @@ export async function importCommand(
     const refused = c.conflict + c.invalid + c.error;
     const rate = summary.rows / Math.max(summary.seconds, 0.001);
     out.write(
-      `${dryRun ? 'dry run: ' : ''}${summary.rows} rows in ${summary.seconds.toFixed(1)} s (${rate.toFixed(0)} rows/s): created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, linked ${c.linked}, conflict ${c.conflict}, invalid ${c.invalid}, error ${c.error}${skipLines.size ? ` (skipped ${skipLines.size} already reported)` : ''}\n`,
+      `${dryRun ? 'dry run: ' : ''}${summary.rows} rows in ${summary.seconds.toFixed(1)} s (${rate.toFixed(0)} rows/s): created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, linked ${c.linked}, conflict ${c.conflict}, invalid ${c.invalid}, error ${c.error}${skipLines.size ? ` (skipped ${skipLines.size} already reported)` : ''}; ${writes.documents} document${writes.documents === 1 ? '' : 's'} written\n`,
     );
     audit({
       event: 'import.run',
       outcome: c.error ? 'error' : refused ? 'failure' : 'success',
-      detail: { source: fromMongo ? 'mongo' : format, dryRun, rows: summary.rows, seconds: summary.seconds, counts: c, skipped: skipLines.size },
+      detail: { source: fromMongo ? 'mongo' : format, dryRun, rows: summary.rows, seconds: summary.seconds, counts: c, skipped: skipLines.size, writes: writes.documents, writeCommands: writes.commands },
     });
     return refused > 0 ? 1 : 0;
   } finally {
+    writes.stop();
     await source?.close().catch(() => undefined);
     await m.disconnect();
   }

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { redactText } from '../redact';
 import { checkConfig } from './check-config';
 import { doctorCommand } from './doctor';
+import { crashExit, exitForSignal } from './exit';
 import { importCommand } from './import';
 import { verifyToken } from './verify-token';
 
@@ -22,9 +23,9 @@ const USAGE = `usage: shinegold-sso <command>
                  (exit 0 accepted, 1 refused, 2 no token or broken)
   import FILE    import main-site users (JSONL or CSV) into LibreChat's database (MONGO_URI), in batches:
                  [--dry-run] [--report out.jsonl|out.csv] [--resume] [--format jsonl|csv] [--batch-size N]
-                 [--per-row [--concurrency N]]
+                 [--max-row-bytes N] [--per-row [--concurrency N]] (see docs/import.md)
   import --from-mongo URI --collection NAME --fields map.json
-                 the same, read from the main site's MongoDB (field map: see the README)
+                 the same, read from the main site's MongoDB (the field map: docs/import.md)
   doctor         check config, keys, cookie domain, database (MONGO_URI), LibreChat patches and endpoints;
                  each finding with its fix; exit 1 if any failed: [--json] [--cookie-domain .shinegold.com]
                  [--librechat <dir>] [--patches <dir>] [--chat-url https://chat.shinegold.com]
@@ -46,7 +47,7 @@ function boundedHeapChild(argv: string[]): Promise<number> | undefined {
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${mb}`, __filename, ...argv], { stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1))));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? exitForSignal(signal))));
 }
 
 /**
@@ -89,10 +90,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => process.exit(code),
   (e) => {
     process.stderr.write(`shinegold-sso: ${redactText(String((e as Error)?.message))}\n`);
-    process.exit(2);
+    process.exit(crashExit(commandOf(argv)));
   },
 );

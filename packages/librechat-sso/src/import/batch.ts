@@ -11,7 +11,7 @@ import { isDuplicateKey, USER_FIELDS } from '../store/constants';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { LeanDocBuilder, leanDocBuilder } from './lean-docs';
 import { Row } from './rows';
-import { CONFLICT_CODES, ImportResult, ImportStatus, ImportSummary, importRow, rowIdentity } from './run';
+import { CONFLICT_CODES, ImportResult, ImportStatus, ImportSummary, importRow, repeatedIds, rowIdentity } from './run';
 
 /**
  * The batched import: the same decisions as a login (`provision.ts`: mapping first, then a
@@ -21,6 +21,8 @@ import { CONFLICT_CODES, ImportResult, ImportStatus, ImportSummary, importRow, r
  *
  * Contract:
  * - Every row ends with one result, in line order; a bad row never stops the run.
+ * - One id, one row: a row repeating the id of an earlier row of the run is invalid
+ *   (`repeatedIds` in run.ts, which the per-row path shares), in a dry run as in a real run.
  * - Rows are judged as if processed one by one in file order: a row that touches an email or a
  *   LibreChat user an earlier row of the same batch touches waits for that batch to be written
  *   and then goes through the per-row path (`importRow`), as does any row the batch cannot
@@ -140,7 +142,9 @@ export async function runBatchedImport(
       throw e;
     });
   };
-  for await (const row of rows) {
+  const once = repeatedIds(deps.config);
+  for await (const read of rows) {
+    const row = once(read);
     if (deps.skipLines?.has(row.line)) continue;
     n++;
     batch.push(row);

@@ -1,6 +1,6 @@
 import { appendFileSync, closeSync, createReadStream, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseCsvLine } from './rows';
+import { csvFileRecords } from './rows';
 import { ImportResult } from './run';
 
 /**
@@ -14,8 +14,15 @@ export const reportFormat = (file: string): ReportFormat => (/\.csv$/i.test(file
 
 const CSV_COLUMNS = ['line', 'externalId', 'status', 'reason', 'changed'] as const;
 
-function csvCell(v: unknown): string {
-  const s = v === undefined || v === null ? '' : String(v);
+/**
+ * A CSV report cell. One starting with `=`, `+`, `-`, `@`, a tab or a carriage return would be
+ * read as a formula by a spreadsheet (CSV injection: an id or a reason comes from the file
+ * imported): it is written with a `'` before it, which spreadsheets show as text. Then RFC 4180
+ * quoting. The JSONL report keeps values exactly (it is read by programs, as JSON).
+ */
+export function csvCell(v: unknown): string {
+  let s = v === undefined || v === null ? '' : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -60,20 +67,22 @@ export async function reportedLines(file: string): Promise<Set<number>> {
   const done = new Set<number>();
   if (!existsSync(file)) return done;
   const format = reportFormat(file);
-  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let first = true;
-  for await (const l of rl) {
-    if (!l.trim()) continue;
-    if (format === 'csv') {
+  if (format === 'csv') {
+    let first = true;
+    for await (const { cells } of csvFileRecords(file)) {
+      if (!cells || (cells.length === 1 && !cells[0].trim())) continue;
       if (first) {
         first = false;
         continue;
       }
-      const cells = parseCsvLine(l);
       const n = Number(cells[0]);
-      if (cells.length === CSV_COLUMNS.length && Number.isSafeInteger(n)) done.add(n);
-      continue;
+      if (cells.length === CSV_COLUMNS.length && /^\d+$/.test(cells[0]) && Number.isSafeInteger(n)) done.add(n);
     }
+    return done;
+  }
+  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const l of rl) {
+    if (!l.trim()) continue;
     try {
       const n = (JSON.parse(l) as ImportResult).line;
       if (Number.isSafeInteger(n)) done.add(n);

@@ -2,7 +2,7 @@ import { openTestDb, TestDb } from '../../../../test/helpers/db';
 import { config as buildConfig } from '../../../../test/helpers/tokens';
 import { createProvisioner } from '../../src/identity/provision';
 import { hasUniqueEmailIndex, importBatch, runBatchedImport } from '../../src/import/batch';
-import { ImportResult } from '../../src/import/run';
+import { ImportResult, runImport } from '../../src/import/run';
 import { Row } from '../../src/import/rows';
 import { rowIdentity } from '../../src/import/run';
 
@@ -80,14 +80,15 @@ describe.each([
       [3, 'linked'],
       [4, 'conflict'],
       [5, 'invalid'],
-      [6, 'updated'],
+      [6, 'invalid'],
       [7, 'conflict'],
       [8, 'conflict'],
     ]);
-    expect(summary.counts).toMatchObject({ created: 1, linked: 1, updated: 1, conflict: 3, invalid: 2, error: 0 });
+    expect(summary.counts).toMatchObject({ created: 1, linked: 1, updated: 0, conflict: 3, invalid: 3, error: 0 });
     expect(byLine[3].reason).toMatch(/SG_ACCOUNT_LINKED_ELSEWHERE/);
     expect(byLine[4].reason).toBe('no email');
-    expect(byLine[5].changed).toEqual(['name']);
+    // One id, one row: the second row of b-1 does not overwrite the first.
+    expect(byLine[5].reason).toBe('line 6 has id b-1, already on line 1');
     expect(byLine[6].reason).toMatch(/SG_ACCOUNT_LINKED_ELSEWHERE/);
     expect(byLine[7].reason).toMatch(/SG_LINK_REFUSED: email not verified/);
 
@@ -104,7 +105,7 @@ describe.each([
 
     // Created: the document data-schemas' createUser would have made (same paths, same defaults).
     const created = await db.store.User.findOne({ shinegoldUserId: 'b-1' }).lean<any>();
-    expect(created).toMatchObject({ email: 'b1@example.com', role: 'VIP', provider: 'shinegold', emailVerified: true, username: 'b1', name: 'One Again' });
+    expect(created).toMatchObject({ email: 'b1@example.com', role: 'VIP', provider: 'shinegold', emailVerified: true, username: 'b1', name: 'One' });
     const reference = await db.store.methods.createUser({ email: 'ref@example.com', provider: 'shinegold', username: 'ref', emailVerified: true, role: 'VIP', name: 'R', shinegoldUserId: 'ref' }, undefined, true, true);
     const plain = await db.store.User.findById(reference._id).lean<any>();
     expect(Object.keys(created).sort()).toEqual(Object.keys(plain).sort());
@@ -115,7 +116,6 @@ describe.each([
 
   it('changes nothing on a second run and says every row is unchanged', async () => {
     const rows: Array<Record<string, unknown> | string> = mixed().filter((r, i) => i !== 5 && i !== 6);
-    rows[0] = { ...(rows[0] as object), name: 'One Again' };
     const before = await writeStamp(db);
     const { byLine } = await run(db, rows, { batchSize: 3, insertFirst });
     const statuses = byLine.map((r) => r.status);
@@ -166,7 +166,7 @@ describe.each([
       row(4, { email: `${t}-3@example.com` }), // same batch as line 3: an account linked to another id
       row(5, { email: `${t}-2@example.com` }), // an email the batch before the one before created
       row(6),
-      row(7, { id: `${t}-6`, email: `${t}-6@example.com`, name: 'Pipe Six Renamed' }), // the batch in flight's identity
+      row(7, { id: `${t}-6`, email: `${t}-6@example.com`, name: 'Pipe Six Renamed' }), // the batch in flight's identity: one id, one row
       row(8),
       row(9),
       row(10),
@@ -181,12 +181,13 @@ describe.each([
       },
     );
     expect(batches.map((b) => b.map((r) => r.line))).toEqual([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]);
-    expect(batches.flat().map((r) => r.status)).toEqual(['created', 'created', 'created', 'conflict', 'conflict', 'created', 'updated', 'created', 'created', 'created']);
+    expect(batches.flat().map((r) => r.status)).toEqual(['created', 'created', 'created', 'conflict', 'conflict', 'created', 'invalid', 'created', 'created', 'created']);
+    expect(batches[3][0].reason).toBe(`line 7 has id ${t}-6, already on line 6`);
     expect(batches[1][1].reason).toMatch(/SG_ACCOUNT_LINKED_ELSEWHERE/);
     expect(batches[2][0].reason).toMatch(/SG_ACCOUNT_LINKED_ELSEWHERE/);
     const users = await db.store.User.find({ email: { $regex: `^${t}-` } }).lean<any[]>();
     expect(users.map((u) => u.email).sort()).toEqual([1, 2, 3, 6, 8, 9, 10].map((i) => `${t}-${i}@example.com`).sort());
-    expect(users.find((u) => u.shinegoldUserId === `${t}-6`).name).toBe('Pipe Six Renamed');
+    expect(users.find((u) => u.shinegoldUserId === `${t}-6`).name).toBe('Pipe 6');
     expect(await db.store.Identity.countDocuments({ externalId: { $regex: `^${t}-` } })).toBe(7);
   });
 
@@ -220,5 +221,67 @@ describe.each([
     for (const s of settled) if (s.status === 'rejected') expect((s.reason as { code?: string }).code).toMatch(/SG_DB_UNAVAILABLE|SG_PROVISION_TIMEOUT/);
     const ok = settled.filter((s): s is PromiseFulfilledResult<any> => s.status === 'fulfilled');
     for (const s of ok) expect(String(s.value.user._id)).toBe(String((await db.store.User.findOne({ shinegoldUserId: s.value.mapping.externalId }).lean<any>())._id));
+  });
+});
+
+describe('one id, one row', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await openTestDb(__filename);
+  });
+  afterAll(() => db.drop());
+
+  /** The same person three times: the first row makes a VIP, the later ones would demote and rename. */
+  const rows = (id: string) => [
+    { id, email: `${id}@example.com`, name: 'First', email_verified: true, roles: ['vip'] },
+    { id: `${id}-other`, email: `${id}-other@example.com`, email_verified: true },
+    { id, email: `${id}@example.com`, name: 'Second', email_verified: true, roles: [] },
+    'is not valid JSON',
+    { id, email: `${id}-moved@example.com`, name: 'Third', email_verified: true },
+  ];
+  const expected = (id: string, first: string) => [
+    [1, first, undefined],
+    [2, first, undefined],
+    [3, 'invalid', `line 3 has id ${id}, already on line 1`],
+    [4, 'invalid', 'line 4 is not valid JSON'],
+    [5, 'invalid', `line 5 has id ${id}, already on line 1`],
+  ];
+
+  it.each([
+    ['batched, one batch', 'batch', 10],
+    ['batched, a row a batch', 'batch', 1],
+    ['per row', 'per-row', 0],
+  ] as const)('a later row with an id seen earlier is invalid, naming the first line, in a dry run and a real run (%s)', async (_name, path, batchSize) => {
+    const id = `rep-${path.toLowerCase()}-${batchSize}`;
+    const provisioner = createProvisioner(db.store, config);
+    const go = async (dryRun: boolean) => {
+      const results: ImportResult[] = [];
+      const deps = { config, store: db.store, provisioner, dryRun, batchSize };
+      if (path === 'batch') await runBatchedImport(stream(rows(id)), deps, (r) => void results.push(...r));
+      else await runImport(stream(rows(id)), deps, (r) => void results.push(r));
+      return results.sort((a, b) => a.line - b.line).map((r) => [r.line, r.status, r.reason === 'dry run' ? undefined : r.reason]);
+    };
+    expect(await go(true)).toEqual(expected(id, 'created'));
+    expect(await db.store.User.countDocuments({ shinegoldUserId: id })).toBe(0);
+    expect(await go(false)).toEqual(expected(id, 'created'));
+    const user = await db.store.User.findOne({ shinegoldUserId: id }).lean<any>();
+    expect(user).toMatchObject({ name: 'First', role: 'VIP', email: `${id}@example.com` });
+    // The plan of a second dry run is what the second real run does: nothing, and the same refusals.
+    expect(await go(true)).toEqual(expected(id, 'unchanged'));
+    expect(await go(false)).toEqual(expected(id, 'unchanged'));
+    expect(await db.store.User.findOne({ shinegoldUserId: id }).lean<any>()).toMatchObject({ name: 'First', role: 'VIP' });
+  });
+
+  it('still knows the ids of rows --resume skips', async () => {
+    const id = 'rep-resume';
+    const provisioner = createProvisioner(db.store, config);
+    const results: ImportResult[] = [];
+    await runBatchedImport(stream(rows(id)), { config, store: db.store, provisioner, dryRun: false, skipLines: new Set([1, 2]) }, (r) => void results.push(...r));
+    expect(results.map((r) => [r.line, r.status])).toEqual([
+      [3, 'invalid'],
+      [4, 'invalid'],
+      [5, 'invalid'],
+    ]);
+    expect(results[0].reason).toBe(`line 3 has id ${id}, already on line 1`);
   });
 });

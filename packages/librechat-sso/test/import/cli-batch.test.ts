@@ -29,7 +29,8 @@ it('writes a CSV report, prints the summary on stdout and an audit line without 
   const out = path.join(dir, 'report.csv');
   const r = await run([file, '--report', out, '--batch-size', '2']);
   expect(r.status).toBe(1);
-  expect(r.stdout).toMatch(/^6 rows in .*created 5, .*invalid 1, error 0\n$/);
+  // Five users and their five mappings, as the database answered.
+  expect(r.stdout).toMatch(/^6 rows in .*created 5, .*invalid 1, error 0; 10 documents written\n$/);
   expect(r.stderr).toMatch(/"event":"import.run".*"rows":6/);
   expect(r.stderr).not.toContain(SECRET);
   const lines = readFileSync(out, 'utf8').trim().split('\n');

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../../../test/helpers/cli';
+import { CLI, cliEnv, runCli } from '../../../../test/helpers/cli';
 import { dbUri, openTestDb, TestDb } from '../../../../test/helpers/db';
 
 /** The import command as an operator runs it, against the real database. */
@@ -79,4 +80,171 @@ it('refuses to run without a database', () => {
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/MONGO_URI is not set/);
   expect(dbUri('x')).toMatch(/\/x$/);
+});
+
+/** Every document of both collections: equal before and after means nothing was written. */
+const dump = async () => JSON.stringify([await db.store.User.find({}).sort({ _id: 1 }).lean(), await db.store.Identity.find({}).sort({ _id: 1 }).lean()]);
+const auditOf = (stderr: string) => JSON.parse(stderr.split('\n').find((l) => l.includes('"import.run"'))!.replace(/^[^{]*/, ''));
+
+it('writes nothing when the same file runs again, as the database counts it, and says unchanged', async () => {
+  const file = path.join(dir, 'rerun.jsonl');
+  writeFileSync(file, [1, 2, 3].map((i) => JSON.stringify({ id: `rerun-${i}`, email: `rerun${i}@example.com`, name: `Re ${i}`, email_verified: true, roles: i === 1 ? ['vip'] : [] })).join('\n'));
+  const first = run([file]);
+  expect(first.stdout).toMatch(/created 3, .*; 6 documents written\n$/);
+  expect(auditOf(first.stderr).detail).toMatchObject({ writes: 6 });
+
+  const before = await dump();
+  const dry = run([file, '--dry-run']);
+  expect(dry.stdout).toMatch(/^dry run: 3 rows .*unchanged 3, .*; 0 documents written\n$/);
+  const again = run([file]);
+  expect(again.status).toBe(0);
+  expect(again.stdout).toMatch(/^3 rows .*created 0, updated 0, unchanged 3, linked 0, conflict 0, invalid 0, error 0; 0 documents written\n$/);
+  expect(auditOf(again.stderr).detail).toMatchObject({ writes: 0, counts: { unchanged: 3 } });
+  expect(await dump()).toBe(before);
+});
+
+it('reads CSV by RFC 4180: quoted newlines, ids kept as text, a broken quote costs its row only; repeated ids are refused', async () => {
+  const file = path.join(dir, 'rfc.csv');
+  writeFileSync(
+    file,
+    [
+      'id,email,name,email_verified,roles[]',
+      '01234,zero@example.com,"Zero, ""the first""",true,vip',
+      'csv-2,two@example.com,"Two',
+      'Lines",true,',
+      'csv-3,three@example.com,"Three,true,',
+      'csv-4,four@example.com,Four,true,',
+      '01234,zero@example.com,Demoted,true,',
+    ].join('\r\n'),
+  );
+  const out = path.join(dir, 'rfc.jsonl');
+  const r = run([file, '--report', out]);
+  expect(r.status).toBe(1);
+  const rows = report(out).sort((a, b) => a.line - b.line);
+  expect(rows.map((x) => [x.line, x.externalId, x.status])).toEqual([
+    [2, '01234', 'created'],
+    [3, 'csv-2', 'created'],
+    [5, undefined, 'invalid'],
+    [6, 'csv-4', 'created'],
+    [7, undefined, 'invalid'],
+  ]);
+  expect(rows[2].reason).toBe('line 5 has a quote that is never closed');
+  expect(rows[4].reason).toBe('line 7 has id 01234, already on line 2');
+  expect(await db.store.User.findOne({ shinegoldUserId: '01234' }).lean<any>()).toMatchObject({ name: 'Zero, "the first"', role: 'VIP' });
+  // One record over two lines (a name with a line break is then left out, as from a token: control characters).
+  expect(await db.store.User.findOne({ shinegoldUserId: 'csv-2' }).lean<any>()).toMatchObject({ email: 'two@example.com', emailVerified: true });
+});
+
+it('writes report cells a spreadsheet would run as formulas as text', async () => {
+  const file = path.join(dir, 'formula.jsonl');
+  writeFileSync(file, [JSON.stringify({ id: '=HYPERLINK("http://x.invalid")', email: 'formula@example.com', email_verified: true }), JSON.stringify({ id: '-1+2', email: 'minus@example.com', email_verified: true })].join('\n'));
+  const out = path.join(dir, 'formula.csv');
+  run([file, '--report', out]);
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  expect(lines.slice(1)).toEqual([`1,"'=HYPERLINK(""http://x.invalid"")",created,,`, "2,'-1+2,created,,"]);
+});
+
+/** Runs the import in one process with a small heap, polling its peak resident memory (VmHWM). */
+function runMeasured(args: string[], env: Record<string, string>, heapMb: number) {
+  return new Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string; peakMb: number }>((resolve) => {
+    const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, CLI, 'import', ...args], { env: cliEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    let peakKb = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const poll = setInterval(() => {
+      try {
+        peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0));
+      } catch {
+        /* gone */
+      }
+    }, 20);
+    child.on('close', (status, signal) => {
+      clearInterval(poll);
+      resolve({ status, signal, stdout, stderr, peakMb: peakKb / 1024 });
+    });
+  });
+}
+
+/** A file with `before`, then one line of `mb` MiB (written a MiB at a time), then `after`. */
+function giantFile(file: string, before: string, fill: (mib: Buffer) => void, mb: number, head: string, after: string) {
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, before + head);
+    const mib = Buffer.alloc(1024 * 1024, 'x');
+    fill(mib);
+    for (let i = 0; i < mb; i++) writeSync(fd, mib);
+    writeSync(fd, after);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('a line over the size cap', () => {
+  const GIANT_MB = 160;
+  const HEAP_MB = 96;
+  /** The peak of the same import over a small file: what the process needs without any giant line. */
+  let basePeakMb: number;
+  beforeAll(async () => {
+    const file = path.join(dir, 'small.jsonl');
+    writeFileSync(file, JSON.stringify({ id: 'small-1', email: 'small@example.com', email_verified: true }));
+    const r = await runMeasured([file], { MONGO_URI: db.uri, SHINEGOLD_IMPORT_HEAP_MB: '0' }, HEAP_MB);
+    expect(r.status).toBe(0);
+    basePeakMb = r.peakMb;
+  }, 60_000);
+
+  it.each(['jsonl', 'csv'] as const)('is an invalid row, the rows after it import, and memory stays bounded (%s)', async (format) => {
+    const file = path.join(dir, `giant.${format}`);
+    const row = (i: number) => (format === 'jsonl' ? JSON.stringify({ id: `giant-${format}-${i}`, email: `giant-${format}-${i}@example.com`, email_verified: true }) : `giant-${format}-${i},giant-${format}-${i}@example.com,true`);
+    const before = `${format === 'csv' ? 'id,email,email_verified\n' : ''}${row(1)}\n`;
+    const head = format === 'jsonl' ? '{"id":"giant","name":"' : 'giant,giant@example.com,"';
+    giantFile(file, before, () => undefined, GIANT_MB, head, `${format === 'jsonl' ? '"}' : '"'}\n${row(2)}\n`);
+    try {
+      const out = path.join(dir, `giant-${format}.jsonl`);
+      // Without the cap, the line alone (160 MiB) is more than this heap and than the margin below.
+      const r = await runMeasured([file, '--report', out], { MONGO_URI: db.uri, SHINEGOLD_IMPORT_HEAP_MB: '0' }, HEAP_MB);
+      expect({ status: r.status, signal: r.signal }).toEqual({ status: 1, signal: null });
+      const rows = report(out).sort((a, b) => a.line - b.line);
+      const giantLine = format === 'csv' ? 3 : 2;
+      expect(rows.map((x) => [x.line, x.status])).toEqual([
+        [giantLine - 1, 'created'],
+        [giantLine, 'invalid'],
+        [giantLine + 1, 'created'],
+      ]);
+      expect(rows[1].reason).toMatch(new RegExp(`^line ${giantLine} is (${GIANT_MB * 1024 * 1024 + head.length + (format === 'jsonl' ? 2 : 1)} bytes long, )?over the limit of 1048576 bytes for a row$`));
+      expect(r.peakMb - basePeakMb).toBeLessThan(48);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }, 120_000);
+});
+
+describe('exit codes', () => {
+  it('a crash is exit 1, not 130: the import out of memory in its bounded-heap child', () => {
+    const file = path.join(dir, 'crash.jsonl');
+    writeFileSync(file, JSON.stringify({ id: 'crash-1', email: 'crash@example.com' }));
+    const r = runCli(['import', file], { env: { MONGO_URI: db.uri, SHINEGOLD_IMPORT_HEAP_MB: '8' } });
+    expect(r.stderr).toMatch(/heap out of memory/);
+    expect(r.status).toBe(1);
+  });
+
+  it('a real interrupt is exit 130', async () => {
+    const file = path.join(dir, 'interrupt.jsonl');
+    writeFileSync(file, JSON.stringify({ id: 'int-1', email: 'int@example.com' }));
+    // A database that never answers keeps the import waiting for it (10 s) until the interrupt.
+    const child = spawn(process.execPath, [CLI, 'import', file], { env: cliEnv({ MONGO_URI: 'mongodb://10.255.255.1:27017/none?connectTimeoutMS=20000' }) });
+    await new Promise((r) => setTimeout(r, 3000));
+    child.kill('SIGINT');
+    const status = await new Promise((resolve) => child.on('close', (code) => resolve(code)));
+    expect(status).toBe(130);
+  });
+
+  it('an import that fails on its way (no database) is exit 1', () => {
+    const file = path.join(dir, 'nodb.jsonl');
+    writeFileSync(file, JSON.stringify({ id: 'nodb-1', email: 'nodb@example.com' }));
+    const r = runCli(['import', file], { env: { MONGO_URI: 'mongodb://127.0.0.1:1/none?serverSelectionTimeoutMS=500' } });
+    expect(r.stderr).toMatch(/^shinegold-sso: /m);
+    expect(r.status).toBe(1);
+  });
 });
