@@ -8,12 +8,12 @@ import { FieldMap, openMongoSource, validateFieldMap } from '../import/mongo-sou
 import { createProgress } from '../import/progress';
 import { openReport, reportedLines } from '../import/report';
 import { MAX_ROW_BYTES, readRows, Row, SourceProgress } from '../import/rows';
-import { ImportResult, ImportSummary, runImport } from '../import/run';
+import { ImportResult, ImportSummary, runImport, unknownColumns } from '../import/run';
 import { countWrites } from '../import/writes';
 
 export const IMPORT_USAGE = `usage: shinegold-sso import <file.jsonl|file.csv> [--format jsonl|csv] [options]
        shinegold-sso import --from-mongo <uri> --collection <name> --fields <map.json> [options]
-options: [--dry-run] [--report out.jsonl|out.csv] [--resume] [--batch-size N] [--max-row-bytes N] [--update-chunk N]
+options: [--dry-run] [--strict] [--report out.jsonl|out.csv] [--resume] [--batch-size N] [--max-row-bytes N] [--update-chunk N]
          [--per-row [--concurrency N]]   (docs/import.md)`;
 
 // eslint-disable-next-line no-control-regex
@@ -21,7 +21,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** A reason for the terminal: a control character from the file (an escape sequence) is shown as `?`. */
 const printable = (s: string) => s.replace(CONTROL, '?');
 
-export const IMPORT_FLAGS: ReadonlySet<string> = new Set(['--dry-run', '--resume', '--per-row']);
+export const IMPORT_FLAGS: ReadonlySet<string> = new Set(['--dry-run', '--resume', '--per-row', '--strict']);
 export const IMPORT_OPTIONS: ReadonlySet<string> = new Set(['--format', '--report', '--batch-size', '--concurrency', '--from-mongo', '--collection', '--fields', '--update-chunk', '--max-row-bytes']);
 
 /**
@@ -127,6 +127,12 @@ export async function importCommand(
       source = { rows: readRows(file!, format, { progress: progressState, config, maxRowBytes }), close: async () => undefined };
     }
 
+    // Columns the import does not use: said once each (or, with --strict, the row is invalid).
+    const columns = unknownColumns(config, { strict: flags.has('--strict'), warn: (m) => err.write(`${printable(m)}\n`) });
+    const rows = source.rows;
+    const checked = (async function* () {
+      for await (const row of rows) yield columns(row);
+    })();
     const progress = createProgress(err, progressState);
     const onResults = (results: ImportResult[]) => {
       writer?.append(results);
@@ -135,9 +141,9 @@ export async function importCommand(
     };
     let summary: ImportSummary;
     if (flags.has('--per-row')) {
-      summary = await runImport(source.rows, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, concurrency }, (r) => onResults([r]));
+      summary = await runImport(checked, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, concurrency }, (r) => onResults([r]));
     } else {
-      summary = await runBatchedImport(source.rows, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, batchSize, updateChunk }, onResults);
+      summary = await runBatchedImport(checked, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, batchSize, updateChunk }, onResults);
     }
     progress.done();
 

@@ -11,7 +11,7 @@ import { isDuplicateKey, USER_FIELDS } from '../store/constants';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { LeanDocBuilder, leanDocBuilder } from './lean-docs';
 import { Row } from './rows';
-import { CONFLICT_CODES, ImportResult, ImportStatus, ImportSummary, importRow, repeatedIds, rowIdentity } from './run';
+import { CONFLICT_CODES, ImportResult, ImportStatus, ImportSummary, importRow, repeatedIds, rowIdentity, withLeftOut } from './run';
 
 /**
  * The batched import: the same decisions as a login (`provision.ts`: mapping first, then a
@@ -270,7 +270,13 @@ async function importPrepared(
 
   if (later.length) await settled();
   later.sort((a, b) => a.line - b.line);
+  const perRow = new Set(later.map((r) => r.line));
   for (const row of later) results.set(row.line, await importRow(row, { ...deps }));
+  // Fields of the row that were present but left out are named on its line (importRow does so itself).
+  for (const item of prepared.items) {
+    const r = results.get(item.row.line);
+    if (r && !perRow.has(item.row.line)) results.set(item.row.line, withLeftOut(r, item.identity));
+  }
   return [...results.values()].sort((a, b) => a.line - b.line);
 }
 

@@ -69,6 +69,49 @@ export function repeatedIds(config: ShinegoldConfig): (row: Row) => Row {
   };
 }
 
+/**
+ * The columns a row may have: the top-level names of the claims the shinegold section reads for
+ * the import's provider (the subject claim or `id`, email, email verified, profile, roles,
+ * extensions, third-party ids, points). Anything else is not used.
+ */
+export function knownColumns(config: ShinegoldConfig): Set<string> {
+  const p = importProvider(config);
+  const top = (path: string) => path.split('.')[0];
+  const c = config.claims;
+  const names = ['id', p.subjectClaim, c.email, c.emailVerified, c.name, c.username, c.avatar, p.roles.claim];
+  for (const spec of Object.values(config.extensions)) names.push(spec.claim);
+  for (const claim of Object.values(config.thirdPartyIds ?? {})) if (typeof claim === 'string') names.push(claim);
+  if (config.credits) names.push(config.credits.claim);
+  return new Set(names.filter(Boolean).map(top));
+}
+
+/**
+ * Columns a row has that the import does not use (docs/import.md, Columns). Without `strict`
+ * each is said once, on the first row that has it (`warn`); with `strict` such a row is
+ * invalid, naming them.
+ */
+export function unknownColumns(config: ShinegoldConfig, opts: { strict: boolean; warn: (msg: string) => void }): (row: Row) => Row {
+  const known = knownColumns(config);
+  const said = new Set<string>();
+  return (row) => {
+    if (row.error || !row.data) return row;
+    const unknown = Object.keys(row.data).filter((k) => !known.has(k));
+    if (unknown.length === 0) return row;
+    if (opts.strict) return { line: row.line, error: `has columns the import does not use: ${unknown.join(', ')} (--strict)` };
+    const fresh = unknown.filter((k) => !said.has(k));
+    for (const k of fresh) said.add(k);
+    if (fresh.length) opts.warn(`line ${row.line}: column${fresh.length > 1 ? 's' : ''} ${fresh.join(', ')} ${fresh.length > 1 ? 'are' : 'is'} not used (not a claim of the shinegold section; docs/import.md, Columns); --strict refuses such rows`);
+    return row;
+  };
+}
+
+/** A row's result, naming the fields that were present but left out (wrong type, unusable). */
+export function withLeftOut(result: ImportResult, identity: Identity): ImportResult {
+  if (!identity.ignored.length || result.status === 'invalid' || result.status === 'error') return result;
+  const note = `left out: ${identity.ignored.join(', ')} (wrong type or unusable)`;
+  return { ...result, reason: result.reason ? `${result.reason}; ${note}` : note };
+}
+
 export async function importRow(
   row: Row,
   deps: { config: ShinegoldConfig; store: Store; provisioner: Provisioner; dryRun: boolean; asOf?: number },
@@ -81,6 +124,15 @@ export async function importRow(
     const msg = isRefusal(e) ? `${e.code}: ${e.message}` : (e as Error).message;
     return { line: row.line, status: 'invalid', reason: msg };
   }
+  const result = await importIdentity(row, identity, deps);
+  return withLeftOut(result, identity);
+}
+
+async function importIdentity(
+  row: Row,
+  identity: Identity,
+  deps: { config: ShinegoldConfig; store: Store; provisioner: Provisioner; dryRun: boolean; asOf?: number },
+): Promise<ImportResult> {
   const base = { line: row.line, externalId: identity.externalId };
   try {
     if (deps.dryRun) return { ...base, ...planned(await deps.provisioner.plan(identity, 'import')) };

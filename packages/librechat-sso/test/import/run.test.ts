@@ -248,3 +248,32 @@ describe('exit codes', () => {
     expect(r.status).toBe(1);
   });
 });
+
+it('says once which columns it does not use, refuses such rows with --strict, and names a field it left out', async () => {
+  const file = path.join(dir, 'columns.jsonl');
+  writeFileSync(
+    file,
+    [
+      JSON.stringify({ id: 'col-1', email: 'col1@example.com', email_verified: true, emailVerified: true, username: 'x' }),
+      JSON.stringify({ id: 'col-2', email: 'col2@example.com', email_verified: true, emailVerified: true }),
+      JSON.stringify({ id: 'col-3', email: 'col3@example.com', email_verified: 'yes', name: 'Three' }),
+    ].join('\n'),
+  );
+  const dry = run([file, '--dry-run', '--report', path.join(dir, 'columns-dry.jsonl')]);
+  expect(dry.stderr.split('\n').filter((l) => l.includes('not used'))).toEqual([
+    'line 1: columns emailVerified, username are not used (not a claim of the shinegold section; docs/import.md, Columns); --strict refuses such rows',
+  ]);
+  expect(report(path.join(dir, 'columns-dry.jsonl')).sort((a, b) => a.line - b.line).map((x) => [x.line, x.status, x.reason])).toEqual([
+    [1, 'created', 'dry run'],
+    [2, 'created', 'dry run'],
+    [3, 'created', 'dry run; left out: email_verified (wrong type or unusable)'],
+  ]);
+  const out = path.join(dir, 'columns-strict.jsonl');
+  const strict = run([file, '--strict', '--report', out]);
+  expect(strict.status).toBe(1);
+  expect(report(out).sort((a, b) => a.line - b.line).map((x) => [x.line, x.status, x.reason])).toEqual([
+    [1, 'invalid', 'line 1 has columns the import does not use: emailVerified, username (--strict)'],
+    [2, 'invalid', 'line 2 has columns the import does not use: emailVerified (--strict)'],
+    [3, 'created', 'left out: email_verified (wrong type or unusable)'],
+  ]);
+});
