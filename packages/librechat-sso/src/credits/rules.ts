@@ -31,7 +31,7 @@ export interface CreditsState {
   /** The latest `iat` of a grant applied. */
   grantAt?: number | null;
   /** The idempotency keys (provider:key) of the latest operations applied, newest last. */
-  ops?: string[] | null;
+  ops?: readonly string[] | null;
 }
 
 /** Operation keys kept on the balance document (the operations collection keeps them all). */
