@@ -62,6 +62,8 @@ export function signer(t: Target) {
     /** An OpenID back-channel logout token naming `sub` and/or `sid`. */
     logout: (target: { sub?: string; sid?: string }, iat?: number) =>
       sign({ ...target, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }, iat, 120),
+    /** Any signed call from the main site (iss, aud, iat, exp, jti added). */
+    raw: (claims: Record<string, unknown>, iat?: number) => sign(claims, iat, 120),
     /** A lifecycle token (`user.updated` carries the profile). */
     lifecycle: (event: string, p: Person, iat?: number) =>
       sign({ sub: p.id, event, ...(event === 'user.updated' ? { user: profileClaims(p as MainSiteUser) } : {}) }, iat, 120),
