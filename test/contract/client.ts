@@ -85,6 +85,8 @@ export function chat(t: Target, base: string) {
     parent: (token: string) => `${name}=${token}`,
     /** GET /api/user with a LibreChat access token (LibreChat's own requireJwtAuth). */
     user: (accessToken: string) => call(base, '/api/user', { headers: { authorization: `Bearer ${accessToken}` } }),
+    /** GET /api/balance with a LibreChat access token (LibreChat's own balance controller). */
+    balance: (accessToken: string) => call(base, '/api/balance', { headers: { authorization: `Bearer ${accessToken}` } }),
     backchannel: (logoutToken: string) => call(base, '/api/auth/sso/backchannel-logout', form({ logout_token: logoutToken })),
     lifecycle: (token: string) => call(base, '/api/auth/sso/lifecycle', form({ lifecycle_token: token })),
     get: (path: string, headers: Record<string, string> = {}, cookie?: string) => call(base, path, { headers, cookie }),

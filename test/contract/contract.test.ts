@@ -350,6 +350,9 @@ describe('credits', () => {
     const p = someone('points');
     const first = await signIn(r1, await sign.login(p, { extra: { [t.config.credits!.claim]: 12 } }));
     expect(await balance(first.user._id)).toBe(12 * rate);
+    // What LibreChat itself shows the person (its /api/balance, read on the other replica).
+    const shown = await r2.balance(first.access);
+    expect([shown.status, shown.json?.tokenCredits]).toEqual([200, 12 * rate]);
     const grant = async (c: Chat) => c.lifecycle(await sign.raw({ sub: p.id, event: 'credits.granted', credits: { key: `order-${p.id}`, points: 3 } }));
     const [a, b] = await Promise.all([grant(r1), grant(r2)]);
     expect([a.json?.result, b.json?.result].sort()).toEqual(['granted', 'unchanged']);

@@ -151,6 +151,12 @@ export function createCredits(store: Store, config: ShinegoldConfig, opts: { cac
     /** Points to credits at the configured rate. */
     creditsFor: (points: number) => creditsFor(points, rate()),
     balances,
+    /**
+     * Whether these points are known to be applied for the user (this process saw them applied
+     * within the cache's lifetime), so the session bridge may let LibreChat's own refresh run.
+     * No points, or credits off: nothing to apply.
+     */
+    known: (userId: string, points: number | undefined) => !config.credits || points === undefined || seen.get(String(userId)) === points,
     /** Drops what this process remembers of a user's applied points. */
     forget: (userId: string) => seen.delete(String(userId)),
   };
