@@ -17,15 +17,17 @@
  * Run: npm run bench (builds first), or `node scripts/bench.js` after a build.
  *   4. The session bridge against LibreChat's own refresh over HTTP (scripts/bench/bridge.js).
  *   5. Memory under 100,000 distinct tokens (scripts/bench/memory.js).
- *   6. First visits against LibreChat's own first login (createUser + createSession +
+ *   6. Writes of a login that sets credits vs one that does not (scripts/bench/credits.js).
+ *   7. First visits against LibreChat's own first login (createUser + createSession +
  *      generateToken), same concurrency, ratio (scripts/bench/storm.js).
- *   7. 1,000 distinct first visits, each sent to two server processes at once on one database:
+ *   8. 1,000 distinct first visits, each sent to two server processes at once on one database:
  *      one user and one mapping each (scripts/bench/storm.js, storm-worker.js).
  *
  * Knobs (environment): BENCH_REQUESTS (2000), BENCH_CONCURRENCY (8), BENCH_ROUNDS (3),
  * BENCH_WARMUP (300), BENCH_NEW_USERS (300), BENCH_RACE (50), BENCH_PHASE_TIMEOUT_MS (60000),
  * BENCH_BRIDGE_REQUESTS (1000), BENCH_BRIDGE_CONCURRENCY (1), BENCH_MEMORY_TOKENS (100000), BENCH_MEMORY_REPLAYS (5000),
- * BENCH_STORM_PEOPLE (300), BENCH_REPLICA_PEOPLE (1000).
+ * BENCH_CREDITS_ROUNDS (50),
+ * BENCH_STORM_PEOPLE (300), BENCH_REPLICA_PEOPLE (1000). BENCH_ONLY=credits runs section 6 alone.
  * Results: a table on stdout, JSON in <os.tmpdir()>/shinegold-sso-bench-results.json (the
  * repository does not ignore bench-results.json, so nothing is written into the work tree).
  */
@@ -49,6 +51,8 @@ const BRIDGE_REQUESTS = num('BENCH_BRIDGE_REQUESTS', 1000);
 const BRIDGE_CONCURRENCY = num('BENCH_BRIDGE_CONCURRENCY', 1);
 const MEMORY_TOKENS = num('BENCH_MEMORY_TOKENS', 100_000);
 const MEMORY_REPLAYS = num('BENCH_MEMORY_REPLAYS', 5_000);
+const CREDITS_ROUNDS = num('BENCH_CREDITS_ROUNDS', 50);
+const ONLY = process.env.BENCH_ONLY;
 const STORM_PEOPLE = num('BENCH_STORM_PEOPLE', 300);
 const REPLICA_PEOPLE = num('BENCH_REPLICA_PEOPLE', 1000);
 
@@ -148,6 +152,16 @@ async function main() {
       },
       { env: { SHINEGOLD_JWT_SECRET: SHINEGOLD_SECRET } },
     );
+    const log = (l) => process.stderr.write(`${l}\n`);
+    const credits = () =>
+      require('./bench/credits').run({
+        dist, dataSchemas, uri: withDbName(db.uri, `${dbName}_credits`), issuer: ISSUER, audience: AUDIENCE, secret: SHINEGOLD_SECRET, rounds: CREDITS_ROUNDS, log,
+      });
+    if (ONLY === 'credits') {
+      results.credits = await credits();
+      require('./bench/credits').print(results.credits, '-'.repeat(78));
+      return;
+    }
     const sso = dist.createShinegoldSSO({ config, mongoose, dataSchemas, audit: () => {} });
     const { authenticator, store } = sso;
     await store.ensureIndexes();
@@ -252,7 +266,7 @@ async function main() {
       exactlyOne: userCount === 1 && mappingCount === 1,
     };
 
-    // --- 6, 7. first visits against LibreChat's own first login; two processes ---------------
+    // --- 7, 8. first visits against LibreChat's own first login; two processes ---------------
     const keys = { issuer: ISSUER, audience: AUDIENCE, secret: SHINEGOLD_SECRET };
     const storm = require('./bench/storm');
     results.storm = await storm.storm({ authenticator, store, keys, people: STORM_PEOPLE, concurrency: CONCURRENCY, timeoutMs: PHASE_TIMEOUT_MS, log: (l) => process.stderr.write(`${l}\n`) });
@@ -260,7 +274,6 @@ async function main() {
 
     // --- 4. the session bridge against LibreChat's own refresh ------------------------------
     const sandbox = require('../packages/sandbox/dist');
-    const log = (l) => process.stderr.write(`${l}\n`);
     results.bridge = await require('./bench/bridge').run({
       dist, sandbox, mongoose, dataSchemas, issuer: ISSUER, audience: AUDIENCE, secret: SHINEGOLD_SECRET,
       requests: BRIDGE_REQUESTS, concurrency: BRIDGE_CONCURRENCY, rounds: 2, log,
@@ -270,6 +283,9 @@ async function main() {
     results.memory = await require('./bench/memory').run({
       dist, store, issuer: ISSUER, audience: AUDIENCE, secret: SHINEGOLD_SECRET, tokens: MEMORY_TOKENS, replays: MEMORY_REPLAYS, log,
     });
+
+    // --- 6. writes of a login that sets credits -------------------------------------------
+    results.credits = await credits();
 
     results.finishedAt = new Date().toISOString();
     print(results);
@@ -317,6 +333,7 @@ function print(r) {
   console.log(line);
   require('./bench/bridge').print(r.bridge, line);
   require('./bench/memory').print(r.memory, line);
+  require('./bench/credits').print(r.credits, line);
   require('./bench/storm').print(r, line);
 }
 

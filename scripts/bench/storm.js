@@ -114,14 +114,14 @@ async function replicas({ uri, store, keys, people, concurrency, log }) {
 
 function print(r, line) {
   const s = r.storm;
-  console.log(`6. First visits against LibreChat's own first login: ${s.description}`);
+  console.log(`7. First visits against LibreChat's own first login: ${s.description}`);
   for (const x of s.rounds) {
     console.log(`   round ${x.round} (${x.order}): ours ${x.ours.perSec} users/s (p99 ${x.ours.latencyMs.p99} ms, ${x.ours.errors} errors), native ${x.native.perSec} users/s (p99 ${x.native.latencyMs.p99} ms, ${x.native.errors} errors)`);
   }
   console.log(`   ratio ours/native (median users/s): ${s.ratioOursOverNative}  (goal ${s.goal})`);
   console.log(line);
   const p = r.replicas;
-  console.log(`7. ${p.people} distinct first visits, each sent to two server processes at once, one database`);
+  console.log(`8. ${p.people} distinct first visits, each sent to two server processes at once, one database`);
   p.processes.forEach((x, i) => console.log(`   process ${i + 1}: ${x.completed} ok, ${x.errors} errors${x.firstError ? ` (${x.firstError})` : ''}, ${x.created} created here, p99 ${x.latencyMs.p99} ms`));
   console.log(`   wall ${p.wallMs} ms, ${p.visitsPerSec} visits/s; users ${p.users}, mappings ${p.mappings}, people with more than one user ${p.peopleWithMoreThanOneUser}, leases left ${p.leasesLeft} -> one each: ${p.oneEach ? 'yes' : 'NO'}`);
   console.log(line);

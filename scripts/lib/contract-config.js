@@ -3,7 +3,7 @@
  * The `shinegold:` section the contract suite runs against (test/contract): the repository's
  * example `librechat.yaml` with the test hosts, issuer and audience, and every feature the
  * promises need switched on (break-glass with two listed admins, delete on user.deleted, framing
- * by the main site). One function for both targets: the stand-in loads it, and
+ * by the main site, points as balance with LibreChat's balances on). One function for both targets: the stand-in loads it, and
  * scripts/verify-librechat.sh writes it for real LibreChat (`node scripts/lib/contract-config.js`).
  *
  *   node scripts/lib/contract-config.js <base librechat.yaml> <out.yaml> <issuer> <audience> <chat origin> <main origin>
@@ -23,6 +23,8 @@ function contractSection(base, { issuer, audience, chatOrigin, mainOrigin }) {
   s.breakGlass = { enabled: true, users: BREAK_GLASS, maxAttempts: 3, windowSeconds: 900 };
   s.lifecycle = { ...(s.lifecycle || {}), onDelete: 'delete' };
   s.embedding = { frameAncestors: [new URL(mainOrigin).origin] };
+  // Points become balance (docs/credits.md); LibreChat's balances are switched on in contractYaml.
+  s.credits = { claim: 'points', creditsPerPoint: 1000, ...(s.credits || {}) };
   return s;
 }
 
@@ -36,6 +38,8 @@ function contractYaml(baseFile, opts) {
   const yaml = yamlModule();
   const doc = yaml.load(fs.readFileSync(baseFile, 'utf8'));
   doc.shinegold = contractSection(doc.shinegold, opts);
+  // LibreChat keeps balances (the credits promises need them); no auto-refill on top of the points.
+  doc.balance = { ...(doc.balance || {}), enabled: true, autoRefillEnabled: false };
   return yaml.dump(doc);
 }
 

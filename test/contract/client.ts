@@ -62,6 +62,8 @@ export function signer(t: Target) {
     /** An OpenID back-channel logout token naming `sub` and/or `sid`. */
     logout: (target: { sub?: string; sid?: string }, iat?: number) =>
       sign({ ...target, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }, iat, 120),
+    /** Any signed call from the main site (iss, aud, iat, exp, jti added). */
+    raw: (claims: Record<string, unknown>, iat?: number) => sign(claims, iat, 120),
     /** A lifecycle token (`user.updated` carries the profile). */
     lifecycle: (event: string, p: Person, iat?: number) =>
       sign({ sub: p.id, event, ...(event === 'user.updated' ? { user: profileClaims(p as MainSiteUser) } : {}) }, iat, 120),
@@ -83,6 +85,8 @@ export function chat(t: Target, base: string) {
     parent: (token: string) => `${name}=${token}`,
     /** GET /api/user with a LibreChat access token (LibreChat's own requireJwtAuth). */
     user: (accessToken: string) => call(base, '/api/user', { headers: { authorization: `Bearer ${accessToken}` } }),
+    /** GET /api/balance with a LibreChat access token (LibreChat's own balance controller). */
+    balance: (accessToken: string) => call(base, '/api/balance', { headers: { authorization: `Bearer ${accessToken}` } }),
     backchannel: (logoutToken: string) => call(base, '/api/auth/sso/backchannel-logout', form({ logout_token: logoutToken })),
     lifecycle: (token: string) => call(base, '/api/auth/sso/lifecycle', form({ lifecycle_token: token })),
     get: (path: string, headers: Record<string, string> = {}, cookie?: string) => call(base, path, { headers, cookie }),

@@ -336,6 +336,61 @@ describe('roles and the second factor', () => {
   });
 });
 
+describe('credits', () => {
+  const kit = () => ({ issuer: provider().issuer, audience: provider().audience, secret: t.secret, cookieDomain: '.shinegold.test', chatOrigin: r1.base });
+  const balance = async (userId: string) => (await db.db.collection('balances').find({ user: new ObjectId(userId) }).sort({ _id: 1 }).limit(1).next())?.tokenCredits;
+  const ready = () => {
+    if (!t.config.credits) skipped('credits', 'the chat runs without a credits: section');
+    return !!t.config.credits;
+  };
+
+  it('a person who logs in with points has them as balance; a grant retried on the other replica is applied once', async () => {
+    if (!ready()) return;
+    const rate = t.config.credits!.creditsPerPoint;
+    const p = someone('points');
+    const first = await signIn(r1, await sign.login(p, { extra: { [t.config.credits!.claim]: 12 } }));
+    expect(await balance(first.user._id)).toBe(12 * rate);
+    // What LibreChat itself shows the person (its /api/balance, read on the other replica).
+    const shown = await r2.balance(first.access);
+    expect([shown.status, shown.json?.tokenCredits]).toEqual([200, 12 * rate]);
+    const grant = async (c: Chat) => c.lifecycle(await sign.raw({ sub: p.id, event: 'credits.granted', credits: { key: `order-${p.id}`, points: 3 } }));
+    const [a, b] = await Promise.all([grant(r1), grant(r2)]);
+    expect([a.json?.result, b.json?.result].sort()).toEqual(['granted', 'unchanged']);
+    expect(await balance(first.user._id)).toBe(15 * rate);
+  });
+
+  it("keeps a debit made through LibreChat's own transaction method, and the main site reads the spend back", async () => {
+    if (!ready()) return;
+    const p = someone('spend');
+    const first = await signIn(r1, await sign.login(p, { extra: { [t.config.credits!.claim]: 100 } }));
+    const since = new Date(Date.now() - 60_000);
+    // data-schemas' createTransaction: LibreChat's ledger and balance code (its compare-and-set debit).
+    const mongoose = new (await import('mongoose')).Mongoose();
+    await mongoose.connect(t.mongoUri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
+    try {
+      const ds = await import('@librechat/data-schemas');
+      ds.createModels(mongoose as never);
+      const methods = ds.createMethods(mongoose as never) as any;
+      await methods.createTransaction({ user: first.user._id, tokenType: 'prompt', rawAmount: -400, model: 'gpt-4o', context: 'message', conversationId: `c-${p.id}`, balance: { enabled: true } });
+      await methods.createTransaction({ user: first.user._id, tokenType: 'completion', rawAmount: -100, model: 'gpt-4o', context: 'message', conversationId: `c-${p.id}`, balance: { enabled: true } });
+    } finally {
+      await mongoose.disconnect();
+    }
+    const left = await balance(first.user._id);
+    expect(left).toBeLessThan(100 * t.config.credits!.creditsPerPoint);
+    // A login with the same points changes nothing: the debit stays.
+    await signIn(r2, await sign.login(p, { extra: { [t.config.credits!.claim]: 100 } }));
+    expect(await balance(first.user._id)).toBe(left);
+    const { fetchUsage } = await import('../../packages/main-site-kit/src');
+    const usage = await fetchUsage(kit(), { userId: p.id, since });
+    expect(usage.ok).toBe(true);
+    const rows = [];
+    for await (const row of usage.rows) rows.push(row);
+    expect(rows).toEqual([expect.objectContaining({ sub: p.id, model: 'gpt-4o', promptTokens: 400, completionTokens: 100, transactions: 2 })]);
+    expect(rows[0].tokenCredits).toBeCloseTo(100 * t.config.credits!.creditsPerPoint - left, 6);
+  });
+});
+
 describe('replicas on one database', () => {
   it('50 first visits of one person, split over the replicas, make one account', async () => {
     const p = someone('storm');

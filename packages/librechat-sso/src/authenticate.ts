@@ -1,5 +1,6 @@
 import { AuditEvent, AuditSink, errorFields } from './audit';
 import type { ShinegoldConfig } from './config/schema';
+import type { Credits } from './credits';
 import { isRefusal, SsoRefusal } from './errors';
 import { Identity, mapIdentity } from './identity/map';
 import type { ProvisionResult, Provisioner } from './identity/provision';
@@ -49,8 +50,24 @@ export function createAuthenticator(deps: {
   audit: AuditSink;
   clock: Clock;
   metrics?: Metrics;
+  credits?: Credits;
 }): Authenticator {
-  const { config, verifier, provisioner, store, audit, metrics, clock } = deps;
+  const { config, verifier, provisioner, store, audit, metrics, clock, credits } = deps;
+
+  /**
+   * The login's points become the balance when they changed (credits/rules.ts). A token older
+   * than the last profile update writes nothing, points included. A failure here does not refuse
+   * the login: the balance is left as it was, and the next login tries again.
+   */
+  async function applyCredits(result: ProvisionResult, identity: Identity, person: Pick<AuditEvent, 'provider' | 'externalId' | 'userId'>) {
+    if (!credits || identity.points === undefined || result.stale) return;
+    try {
+      const o = await credits.onLogin(result.user._id, identity.points, identity.issuedAt, identity.provider);
+      if (o?.changed) audit({ event: 'credits.applied', outcome: 'success', ...person, detail: { by: 'login', kind: 'set', points: identity.points, delta: o.delta, balance: o.balance } });
+    } catch (e) {
+      audit({ event: 'credits.applied', outcome: 'error', ...person, ...errorFields(e), detail: { by: 'login', kind: 'set', ...errorFields(e).detail } });
+    }
+  }
 
   async function judge(src: TokenSource) {
     const found = extractToken(src, { cookieName: config.cookieName, acceptBearer: config.acceptBearer });
@@ -86,6 +103,7 @@ export function createAuthenticator(deps: {
       const result = await provisioner.provision(identity, 'login');
       const userId = String(result.user._id);
       const person = { provider, externalId: identity.externalId, userId };
+      await applyCredits(result, identity, person);
       if (result.created) audit({ event: 'user.created', outcome: 'success', ...person });
       if (result.linked) audit({ event: 'user.linked', outcome: 'success', ...person });
       if (result.sync.changed.length > 0 || result.sync.idConflicts) {

@@ -49,6 +49,9 @@ export const REFUSAL_CODES = {
   SG_MFA_REQUIRED: 'The role this person has needs a second factor on the main site, and this login shows none.',
   SG_BOUNCE_LIMIT: 'The main site sent the person back to chat again without a sign-in chat can use.',
   SG_USAGE_TOKEN_INVALID: 'The usage request is not signed correctly or its period is not valid.',
+  SG_CREDITS_OFF: 'The main site sent credits, but chat has no credits section configured.',
+  SG_CREDITS_NO_ACCOUNT: 'Chat has no account for this person yet: there is no balance to set or grant to.',
+  SG_CREDITS_KEY_REUSED: 'The idempotency key was used before for a different credits operation.',
 } as const;
 
 export const UNAVAILABLE_CODES = {
@@ -64,7 +67,7 @@ export type SsoErrorCode = RefusalCode | UnavailableCode | 'SG_CONFIG_INVALID';
 /**
  * The HTTP status of every code, in one table. Refusals of the credential are 401; a person the
  * main site keeps out (or who lacks what entry needs) 403; a bad signed call from the main site
- * 400; a broken dependency 503. Codes that never reach HTTP on their own (a return URL replaced
+ * 400; a good signed call that cannot be applied 409; a broken dependency 503. Codes that never reach HTTP on their own (a return URL replaced
  * by the chat root, the configuration) are 400 and 500 for completeness.
  */
 export const HTTP_STATUS: Readonly<Record<SsoErrorCode, number>> = {
@@ -106,6 +109,9 @@ export const HTTP_STATUS: Readonly<Record<SsoErrorCode, number>> = {
   SG_MFA_REQUIRED: 403,
   SG_BOUNCE_LIMIT: 401,
   SG_USAGE_TOKEN_INVALID: 400,
+  SG_CREDITS_OFF: 409,
+  SG_CREDITS_NO_ACCOUNT: 409,
+  SG_CREDITS_KEY_REUSED: 409,
   SG_KEYS_UNAVAILABLE: 503,
   SG_DB_UNAVAILABLE: 503,
   SG_PROVISION_TIMEOUT: 503,

@@ -17,6 +17,7 @@ import type { Mongoose } from 'mongoose';
 import { AuditSink, LoggerLike, loggerSink } from './audit';
 import { createAuthenticator, Authenticator } from './authenticate';
 import { ShinegoldConfig } from './config/schema';
+import { createCredits, Credits } from './credits';
 import { createProvisioner, ProvisionOptions, Provisioner } from './identity/provision';
 import { createMetrics, Metrics } from './metrics';
 import { ShinegoldStrategy } from './strategy';
@@ -45,6 +46,8 @@ export interface ShinegoldSSO {
   verifier: Verifier;
   provisioner: Provisioner;
   store: Store;
+  /** Points as LibreChat balance (credits/). */
+  credits: Credits;
   metrics: Metrics;
   audit: AuditSink;
   clock: Clock;
@@ -60,9 +63,10 @@ export function createShinegoldSSO(deps: ShinegoldDeps): ShinegoldSSO {
   const provisioner = createProvisioner(store, deps.config, deps.provision);
   const metrics = createMetrics();
   const audit = deps.audit ?? loggerSink(deps.logger);
-  const authenticator = createAuthenticator({ config: deps.config, verifier, provisioner, store, audit, metrics, clock });
+  const credits = createCredits(store, deps.config);
+  const authenticator = createAuthenticator({ config: deps.config, verifier, provisioner, store, audit, metrics, clock, credits });
   const strategy = new ShinegoldStrategy(authenticator);
-  return { config: deps.config, strategy, authenticator, verifier, provisioner, store, metrics, audit, clock };
+  return { config: deps.config, strategy, authenticator, verifier, provisioner, store, credits, metrics, audit, clock };
 }
 
 export { loadConfig, loadConfigFromFile, readSection, configPath, SECTION } from './config/load';

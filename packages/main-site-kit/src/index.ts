@@ -145,5 +145,7 @@ export function createMainSiteKit(opts: KitOptions) {
 export type MainSiteKit = ReturnType<typeof createMainSiteKit>;
 
 export { sendLifecycleEvent, signLifecycleToken } from './lifecycle';
+export { fetchUsage, signUsageToken } from './usage';
+export type { UsageQuery, UsageReply, UsageRow } from './usage';
 export { authenticationClaims, profileClaims, RESERVED_CLAIMS } from './claims';
-export type { LifecycleEvent, LifecycleEventName, LifecycleReply } from './lifecycle';
+export type { CreditsAmount, LifecycleEvent, LifecycleEventName, LifecycleReply } from './lifecycle';

@@ -24,6 +24,8 @@ export interface StandInOptions {
   refreshMs?: number;
   /** false: LibreChat as if unpatched (the benchmark's baseline). Default true. */
   addon?: boolean;
+  /** LibreChat's `balance.enabled` (default true): GET /api/balance answers 204 when off. */
+  balanceEnabled?: boolean;
 }
 
 /**
@@ -132,6 +134,26 @@ export function createLibreChatStandIn(sso: ShinegoldSSO, opts: StandInOptions =
     } catch {
       return res.sendStatus(401);
     }
+  });
+  // LibreChat v0.8.7 routes/balance.js: requireJwtAuth, then controllers/Balance.js (the balance
+  // document without its _id; the refill fields only while auto-refill is on; 204 with balances off).
+  app.get('/api/balance', async (req: Request, res: Response) => {
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    let userId: string;
+    try {
+      const p = jwt.verify(m?.[1] ?? '', env.JWT_SECRET!) as { id: string; iat?: number };
+      const user = await methods.getUserById(p.id, USER_FIELDS);
+      if (!user || isRevoked(user, p.iat)) return res.sendStatus(401);
+      userId = p.id;
+    } catch {
+      return res.sendStatus(401);
+    }
+    if (opts.balanceEnabled === false) return res.sendStatus(204);
+    const doc = await sso.store.Balance.findOne({ user: userId }).sort({ _id: 1 }).lean<Record<string, unknown>>();
+    if (!doc) return res.status(404).json({ error: 'Balance not found' });
+    const { _id, ...result } = doc;
+    if (!result.autoRefillEnabled) for (const k of ['refillIntervalValue', 'refillIntervalUnit', 'lastRefill', 'refillAmount']) delete result[k];
+    return res.status(200).json(result);
   });
   const html = spaHtml(opts.refreshMs ?? 5_000);
   app.get(['/', '/login', '/c/*rest'], (_req: Request, res: Response) => res.type('html').set('Cache-Control', 'no-store').send(html));

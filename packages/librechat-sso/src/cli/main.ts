@@ -7,6 +7,7 @@
  *   verify-token     read a token on stdin and say whether chat would accept it, and why not
  *   import           bulk import of main-site users (JSONL, CSV or MongoDB), idempotent, per-row report
  *   doctor           check the whole set-up (config, keys, cookie, database, LibreChat, endpoints)
+ *   usage            what people spent over a period, per person and model (CSV or JSONL)
  */
 import { parseArgs } from 'node:util';
 import { redactText } from '../redact';
@@ -14,6 +15,7 @@ import { checkConfig } from './check-config';
 import { doctorCommand } from './doctor';
 import { crashExit, exitForSignal } from './exit';
 import { importCommand } from './import';
+import { usageCommand } from './usage';
 import { verifyToken } from './verify-token';
 
 const USAGE = `usage: shinegold-sso <command>
@@ -29,6 +31,8 @@ const USAGE = `usage: shinegold-sso <command>
   doctor         check config, keys, cookie domain, database (MONGO_URI), LibreChat patches and endpoints;
                  each finding with its fix; exit 1 if any failed: [--json] [--cookie-domain .shinegold.com]
                  [--librechat <dir>] [--patches <dir>] [--chat-url https://chat.shinegold.com]
+  usage          what people spent, per person and model, from LibreChat's ledger (MONGO_URI):
+                 --since 2026-11-01 [--until 2026-12-01] [--user <main-site id>] [--format csv|jsonl]
 
 Keys come from the environment: SHINEGOLD_JWT_SECRET, SHINEGOLD_JWT_PUBLIC_KEY or SHINEGOLD_JWKS_URI.
 With MONGO_URI set, verify-token also shows the LibreChat user the token maps to (read only).`;
@@ -79,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
       return importCommand(argv.slice(1));
     case 'doctor':
       return doctorCommand(argv.slice(1));
+    case 'usage':
+      return usageCommand(argv.slice(1));
     case undefined:
     case '-h':
     case '--help':

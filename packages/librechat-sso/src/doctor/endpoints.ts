@@ -13,6 +13,7 @@ export interface EndpointCheckInput {
 const SIGNED_ENDPOINTS = [
   { id: 'endpoints.backchannel', path: '/api/auth/sso/backchannel-logout', what: 'back-channel logout' },
   { id: 'endpoints.lifecycle', path: '/api/auth/sso/lifecycle', what: 'lifecycle sync endpoint' },
+  { id: 'endpoints.usage', path: '/api/auth/sso/usage', what: 'usage endpoint' },
 ];
 
 const NOT_MOUNTED =
@@ -20,10 +21,10 @@ const NOT_MOUNTED =
 
 /**
  * The add-on's routes answer from outside, through whatever proxy is in front: the back-channel
- * logout and the lifecycle sync refuse a call without a token with 400 and no-store (a 404 means
+ * logout, the lifecycle sync and the usage endpoint refuse a call without a token with 400 and no-store (a 404 means
  * the routes are not mounted; a cached answer could be served again), and the login entry
  * redirects to the configured main-site login page. Nothing here changes state: no token is
- * sent (the two refusals do appear in the audit log as refused calls).
+ * sent (the refusals do appear in the audit log as refused calls).
  */
 export async function checkEndpoints({ chatUrl, config, timeoutMs = 5000, fetchImpl = fetch }: EndpointCheckInput): Promise<Finding[]> {
   let base: URL;

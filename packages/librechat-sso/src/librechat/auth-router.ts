@@ -32,6 +32,7 @@ export function createAuthRouter(sso: ShinegoldSSO, opts: { env?: Env } = {}): R
     store: sso.store,
     audit: sso.audit,
     cookieName: sso.config.cookieName,
+    credits: sso.credits,
     options: { refreshTokenExpiryMs: lc.refreshTokenExpiryMs, sessionExpiryMs: lc.sessionExpiryMs },
   });
   const hint = refusalHint(sso.config, refreshSecret, lc.secureCookies, sso.clock);

@@ -18,6 +18,7 @@ export function createLifecycleRouter(sso: ShinegoldSSO): Router {
     provisioner: sso.provisioner,
     audit: sso.audit,
     clock: sso.clock,
+    credits: sso.credits,
   });
   const router: Router = express.Router();
   // A body that cannot be parsed is a bad call like any other: 400 JSON, no-store, counted.

@@ -36,6 +36,7 @@ import { createBackchannelRouter } from './backchannel';
 import type { Env } from './environment';
 import { installJwtGuard } from './jwt-guard';
 import { createLifecycleRouter } from './lifecycle';
+import { createUsageRouter } from './usage';
 import { createMetricsRouter } from './metrics';
 import { createOAuthEntryRouter } from './oauth-entry';
 import { checkStartup } from './startup';
@@ -93,7 +94,7 @@ function mountConfig(opts: MountOptions): ShinegoldConfig | undefined {
 
 /**
  * Everything the add-on answers under LibreChat's `/api/auth`, in order: the session bridge,
- * login entry and closed local routes, back-channel logout, lifecycle sync, metrics. The auth.js
+ * login entry and closed local routes, back-channel logout, lifecycle sync, usage, metrics. The auth.js
  * patch mounts this (through `shinegoldAuthRouter`); the CI stand-in of LibreChat mounts the same.
  */
 export function createSsoRouter(sso: ShinegoldSSO, env: Env = process.env): Router {
@@ -102,6 +103,7 @@ export function createSsoRouter(sso: ShinegoldSSO, env: Env = process.env): Rout
   router.use(createAuthRouter(sso, { env }));
   router.use(createBackchannelRouter(sso));
   router.use(createLifecycleRouter(sso));
+  router.use(createUsageRouter(sso));
   router.use(createMetricsRouter(sso, env));
   return router;
 }

@@ -3,6 +3,7 @@ import { configPath, readSection } from '../config/load';
 import { DEFAULTS, ShinegoldConfig } from '../config/schema';
 import { validateConfig } from '../config/validate';
 import { ConfigError } from '../errors';
+import { creditsWarnings, readLibreChatBalance } from './balance';
 import { AUTH_MOUNT, Env, LIBRECHAT_COOKIES, LibreChatEnvironment, readLibreChatEnvironment, TAKEN_AUTH_PATHS } from './environment';
 
 /**
@@ -99,6 +100,8 @@ export function checkStartup(opts: { env?: Env; path?: string } = {}): StartupCh
     return { status: 'invalid', problems: [...r.problems, ...libreChatProblems(view, environment)], warnings: r.warnings, ...base };
   }
   const problems = libreChatProblems(r.config, environment);
-  if (problems.length) return { status: 'invalid', problems, config: r.config, warnings: r.warnings, ...base };
-  return { status: 'ok', config: r.config, warnings: r.warnings, ...base };
+  // Credits with LibreChat's balance off (or auto-refilled): said at start, by check-config and by the doctor.
+  const warnings = [...r.warnings, ...creditsWarnings(r.config, readLibreChatBalance(path, env))];
+  if (problems.length) return { status: 'invalid', problems, config: r.config, warnings, ...base };
+  return { status: 'ok', config: r.config, warnings, ...base };
 }

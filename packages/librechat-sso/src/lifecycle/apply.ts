@@ -1,4 +1,5 @@
 import type { ProviderConfig, ShinegoldConfig } from '../config/schema';
+import { createCredits, Credits, CreditsOutcome } from '../credits';
 import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
 import { Identity, mapIdentity } from '../identity/map';
 import { notNewerThan } from '../identity/ordering';
@@ -30,7 +31,7 @@ import type { LifecycleCall } from './verify';
  * ban/disable leave a row with no user and the status, so a login token still in the person's
  * browser cannot create the account afterwards; the `delete` policy keeps such a tombstone.
  */
-export type LifecycleResult = 'created' | 'linked' | 'updated' | 'unchanged' | 'banned' | 'unbanned' | 'disabled' | 'deleted' | 'anonymized';
+export type LifecycleResult = 'created' | 'linked' | 'updated' | 'unchanged' | 'banned' | 'unbanned' | 'disabled' | 'deleted' | 'anonymized' | 'granted' | 'set';
 
 export interface LifecycleOutcome {
   result: LifecycleResult;
@@ -46,6 +47,8 @@ export interface LifecycleOutcome {
   role?: { from: string | undefined; to: string };
   /** `delete` policy: the user's documents removed (or that would be), by LibreChat model. */
   data?: Record<string, number>;
+  /** credits.granted, credits.set, or points in a user.updated: what the balance did (or would do). */
+  credits?: CreditsOutcome & { kind: 'set' | 'grant'; key?: string };
 }
 
 const ANON_FIELDS = ['email', 'name', 'username', 'avatar'];
@@ -63,8 +66,9 @@ export function anonymousFields(userId: string): Record<string, unknown> {
   return { email: `deleted-${userId}@anonymized.invalid`, name: 'Deleted user', username: `deleted-${userId}`, avatar: null, emailVerified: false };
 }
 
-export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: Store; provisioner: Provisioner; clock: () => number }) {
+export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: Store; provisioner: Provisioner; clock: () => number; credits?: Credits }) {
   const { config, store, provisioner, clock } = deps;
+  const credits = deps.credits ?? createCredits(store, config);
   const { Identity: Mapping, Session, methods } = store;
   // The provisioner of this process may cache active mappings (see provision.ts); other
   // replicas see the moved revocation stamp.
@@ -151,7 +155,9 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
       if (plan.stale) return { result: 'unchanged', changed: false, userId: plan.userId, note: STALE_NOTE };
       const fields = plan.sync?.changed ?? [];
       if (d.kind === 'adopt' || d.kind === 'link') return { result: 'linked', changed: true, userId: plan.userId, ...(fields.length ? { fields } : {}) };
-      return { result: fields.length ? 'updated' : 'unchanged', changed: fields.length > 0, fields, userId: plan.userId, ...(plan.sync?.role ? { role: plan.sync.role } : {}), ...(plan.sync?.emailCollision ? { note: 'the new email belongs to another chat account; the email would not be changed' } : {}) };
+      const points = identity.points !== undefined && config.credits && plan.userId ? await pointsSet(plan.userId, identity.points, call, provider, true) : undefined;
+      const changed = fields.length > 0 || !!points?.changed;
+      return { ...(points ? { credits: points } : {}), result: changed ? 'updated' : 'unchanged', changed, fields, userId: plan.userId, ...(plan.sync?.role ? { role: plan.sync.role } : {}), ...(plan.sync?.emailCollision ? { note: 'the new email belongs to another chat account; the email would not be changed' } : {}) };
     }
     let r;
     try {
@@ -163,11 +169,15 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
       throw e;
     }
     const userId = String(r.user._id);
-    if (r.created) return { result: 'created', changed: true, userId };
-    if (r.linked || r.decision === 'adopt') return { result: 'linked', changed: true, userId };
-    if (r.stale) return { result: 'unchanged', changed: false, userId, note: STALE_NOTE };
-    const changed = r.sync.changed.length > 0;
+    // Points in the update set the balance, by the rules of a credits.set at the call's time.
+    const points = identity.points !== undefined && config.credits ? await pointsSet(userId, identity.points, call, provider) : undefined;
+    const withCredits = points ? { credits: points } : {};
+    if (r.created) return { result: 'created', changed: true, userId, ...withCredits };
+    if (r.linked || r.decision === 'adopt') return { result: 'linked', changed: true, userId, ...withCredits };
+    if (r.stale && !points?.changed) return { result: 'unchanged', changed: false, userId, note: STALE_NOTE, ...withCredits };
+    const changed = r.sync.changed.length > 0 || !!points?.changed;
     return {
+      ...withCredits,
       result: changed ? 'updated' : 'unchanged',
       changed,
       fields: r.sync.changed,
@@ -175,6 +185,28 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
       ...(r.sync.role ? { role: r.sync.role } : {}),
       ...(r.sync.emailCollision ? { note: 'the new email belongs to another chat account; the email was not changed' } : {}),
     };
+  }
+
+  async function pointsSet(userId: string, points: number, call: LifecycleCall, provider: ProviderConfig, dryRun = false) {
+    const tokenCredits = credits.creditsFor(points);
+    const o = await credits.set(userId, { tokenCredits, points, at: call.iat, provider: provider.name, dryRun });
+    return { ...o, kind: 'set' as const };
+  }
+
+  /** credits.granted and credits.set: the person's balance, by the main site's word. */
+  async function creditsEvent(call: LifecycleCall, provider: ProviderConfig, dry: boolean): Promise<LifecycleOutcome> {
+    if (!config.credits) throw new SsoRefusal('SG_CREDITS_OFF', { reason: 'no shinegold.credits section' });
+    const c = call.credits!;
+    const mapping = await readMapping(provider.name, call.sub);
+    if (mapping?.status === 'disabled') throw new SsoRefusal('SG_USER_DISABLED', { reason: 'the account was deleted on the main site' });
+    const user = await mappedUser(mapping);
+    if (!user) throw new SsoRefusal('SG_CREDITS_NO_ACCOUNT', { reason: 'chat has no account for this user yet' });
+    const userId = String(user._id);
+    const tokenCredits = c.tokenCredits ?? credits.creditsFor(c.points!);
+    const req = { tokenCredits, ...(c.points !== undefined ? { points: c.points } : {}), at: call.iat, provider: provider.name, key: c.key, dryRun: dry };
+    const kind = call.event === 'credits.granted' ? ('grant' as const) : ('set' as const);
+    const o = kind === 'grant' ? await credits.grant(userId, req) : await credits.set(userId, req);
+    return { result: o.result, changed: o.changed, userId, credits: { ...o, kind, ...(c.key ? { key: c.key } : {}) }, ...(o.note ? { note: o.note } : {}) };
   }
 
   /** Ban or disable: the status, every session, every access token, and every older login token. */
@@ -282,6 +314,9 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
           return await unbanned(call, provider, call.dryRun);
         case 'user.deleted':
           return await deleted(call, provider, call.dryRun);
+        case 'credits.granted':
+        case 'credits.set':
+          return await creditsEvent(call, provider, call.dryRun);
       }
     } catch (e) {
       if (e instanceof SsoError) throw e;

@@ -1,6 +1,7 @@
 import type { AuditSink } from '../audit';
 import { errorFields } from '../audit';
 import type { ShinegoldConfig } from '../config/schema';
+import type { Credits } from '../credits';
 import { isRefusal, SsoRefusal } from '../errors';
 import type { Provisioner } from '../identity/provision';
 import type { Store } from '../store/models';
@@ -35,9 +36,10 @@ export function createLifecycle(deps: {
   provisioner: Provisioner;
   audit: AuditSink;
   clock: Clock;
+  credits?: Credits;
 }) {
   const { config, verifier, store, audit, clock } = deps;
-  const applier = createLifecycleApplier({ config, store, provisioner: deps.provisioner, clock });
+  const applier = createLifecycleApplier({ config, store, provisioner: deps.provisioner, clock, credits: deps.credits });
 
   async function handle(token: unknown): Promise<LifecycleAnswer> {
     let call: LifecycleCall | undefined;
@@ -61,6 +63,10 @@ export function createLifecycle(deps: {
       const outcome: LifecycleOutcome = await applier.apply(call, verified.provider);
       if (outcome.role && !call.dryRun) {
         audit({ event: 'role.changed', outcome: 'success', provider, externalId: call.sub, userId: outcome.userId, detail: { ...outcome.role, by: 'lifecycle' } });
+      }
+      if (outcome.credits?.changed && !call.dryRun) {
+        const c = outcome.credits;
+        audit({ event: 'credits.applied', outcome: 'success', provider, externalId: call.sub, userId: outcome.userId, detail: { by: call.event, kind: c.kind, delta: c.delta, balance: c.balance, key: c.key } });
       }
       audit({
         event: 'lifecycle.applied',
@@ -90,6 +96,7 @@ export function createLifecycle(deps: {
           ...(outcome.fields?.length ? { fields: outcome.fields } : {}),
           ...(outcome.sessions !== undefined ? { sessions: outcome.sessions } : {}),
           ...(outcome.data ? { data: outcome.data } : {}),
+          ...(outcome.credits ? { credits: { result: outcome.credits.result, changed: outcome.credits.changed, balance: outcome.credits.balance, delta: outcome.credits.delta, ...(outcome.credits.note ? { note: outcome.credits.note } : {}) } } : {}),
           ...(outcome.note ? { note: outcome.note } : {}),
         },
         metric: { event: call.event, outcome: call.dryRun ? 'dry_run' : outcome.changed ? 'changed' : 'unchanged' },

@@ -1,6 +1,7 @@
 import type { AuditSink } from '../audit';
 import { errorFields } from '../audit';
 import type { Authenticator } from '../authenticate';
+import type { Credits } from '../credits';
 import { isRefusal, SsoRefusal } from '../errors';
 import type { Provisioner } from '../identity/provision';
 import type { Store } from '../store/models';
@@ -48,8 +49,8 @@ export interface BridgeOptions {
   sessionExpiryMs: number;
 }
 
-export function createBridge(deps: { authenticator: Authenticator; provisioner: Provisioner; store: Store; audit: AuditSink; cookieName: string; options: BridgeOptions }) {
-  const { authenticator, provisioner, store, audit, cookieName, options } = deps;
+export function createBridge(deps: { authenticator: Authenticator; provisioner: Provisioner; store: Store; audit: AuditSink; cookieName: string; options: BridgeOptions; credits?: Credits }) {
+  const { authenticator, provisioner, store, audit, cookieName, options, credits } = deps;
   const { methods } = store;
 
   async function endSession(refreshToken: string | undefined) {
@@ -74,7 +75,9 @@ export function createBridge(deps: { authenticator: Authenticator; provisioner: 
     try {
       const { identity } = await authenticator.judge(src);
       const row = provisioner.cached(identity.provider, identity.externalId);
-      if (session && row?.userId && String(row.userId) === session.userId && provisioner.inStep(row, identity)) return { kind: 'passthrough' };
+      // Points this process has not seen applied for the person take the full path (credits/).
+      const pointsKnown = !credits || credits.known(String(row?.userId), identity.points);
+      if (session && row?.userId && String(row.userId) === session.userId && provisioner.inStep(row, identity) && pointsKnown) return { kind: 'passthrough' };
     } catch (e) {
       if (!isRefusal(e)) return { kind: 'unavailable', code: errorFields(e).code ?? 'SG_KEYS_UNAVAILABLE' };
       // Refused: the full path below audits it with the person, and ends the session.

@@ -9,9 +9,12 @@ import type { Connection, Model, Mongoose, Types } from 'mongoose';
  *   `shinegoldUserId` (unique where present), `shinegoldRevokedBefore` (seconds; access
  *   tokens issued before it are refused, which makes a mirrored logout immediate) and
  *   `shinegoldLoggedOutAt` (seconds; main-site login tokens issued before it are refused).
- * - Two collections of our own: the external identity mapping of the second seed
- *   (`shinegold_identities`, unique on provider + externalId) and the replay store for
- *   logout/sync token ids (`shinegold_replays`).
+ * - Three collections of our own: the external identity mapping of the second seed
+ *   (`shinegold_identities`, unique on provider + externalId), the replay store for
+ *   logout/sync token ids (`shinegold_replays`) and the credits idempotency keys
+ *   (`shinegold_credit_ops`, unique by _id: credits/).
+ * - LibreChat's balance documents carry what the credits sync last applied, next to the
+ *   balance it applied it to (credits/balance.ts), so one write does both.
  *
  * FerretDB (the test server) and MongoDB differ on TTL, partial and sparse indexes: expiry is
  * always checked in queries; the TTL index only tidies up where the server supports it.
@@ -86,13 +89,38 @@ export interface ReplayDoc {
   expiresAt: Date;
 }
 
+/**
+ * One credits operation the main site asked for with an idempotency key (credits/): the key is
+ * the _id (`provider:key`), so a retried call on any replica finds it. `state` says whether the
+ * balance holds it yet; the balance document itself records the key too (credits/balance.ts),
+ * so a call that died half-way is finished by the retry, never applied twice.
+ */
+export interface CreditOpDoc {
+  _id: string;
+  userId: Types.ObjectId;
+  kind: 'grant' | 'set';
+  /** LibreChat token credits: granted (grant) or the balance set (set). */
+  tokenCredits: number;
+  /** The signed call's iat (main-site clock). */
+  at: number;
+  state: 'pending' | 'applied' | 'stale';
+  /** The balance right after (applied). */
+  balance?: number | null;
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
 export interface Store {
   mongoose: Mongoose;
   methods: LibreChatMethods;
   User: Model<any>;
   Session: Model<any>;
+  /** LibreChat's balances and token ledger (data-schemas' models). */
+  Balance: Model<any>;
+  Transaction: Model<any>;
   Identity: Model<IdentityDoc>;
   Replay: Model<ReplayDoc>;
+  CreditOp: Model<CreditOpDoc>;
   /** Creates our indexes and reports which ones the server really has. */
   ensureIndexes(): Promise<IndexReport>;
 }
@@ -156,8 +184,22 @@ export function createStore(mongoose: Mongoose, ds: DataSchemas, methodDeps?: Re
   );
   replaySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
+  const creditOpSchema = new Schema<CreditOpDoc>(
+    {
+      _id: { type: String },
+      userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+      kind: { type: String, enum: ['grant', 'set'], required: true },
+      tokenCredits: { type: Number, required: true },
+      at: { type: Number, required: true },
+      state: { type: String, enum: ['pending', 'applied', 'stale'], default: 'pending' },
+      balance: { type: Number, default: null },
+    },
+    { timestamps: true, collection: 'shinegold_credit_ops', autoIndex: false, versionKey: false },
+  );
+
   const Identity = (mongoose.models.ShinegoldIdentity as Model<IdentityDoc>) || mongoose.model<IdentityDoc>('ShinegoldIdentity', identitySchema);
   const Replay = (mongoose.models.ShinegoldReplay as Model<ReplayDoc>) || mongoose.model<ReplayDoc>('ShinegoldReplay', replaySchema);
+  const CreditOp = (mongoose.models.ShinegoldCreditOp as Model<CreditOpDoc>) || mongoose.model<CreditOpDoc>('ShinegoldCreditOp', creditOpSchema);
   const methods = ds.createMethods(mongoose, methodDeps);
 
   return {
@@ -165,8 +207,11 @@ export function createStore(mongoose: Mongoose, ds: DataSchemas, methodDeps?: Re
     methods,
     User,
     Session: mongoose.models.Session,
+    Balance: mongoose.models.Balance,
+    Transaction: mongoose.models.Transaction,
     Identity,
     Replay,
+    CreditOp,
     async ensureIndexes() {
       const models = { User, Identity } as const;
       const present: string[] = [];

@@ -23,6 +23,7 @@ describe('doctor: endpoints', () => {
     const f = await checkEndpoints({ chatUrl: h.base, config: h.sso.config });
     expect(by(f, 'endpoints.backchannel')).toMatchObject({ status: 'ok', message: expect.stringMatching(/answers 400 \(SG_LOGOUT_TOKEN_INVALID\) with no-store/) });
     expect(by(f, 'endpoints.lifecycle')).toMatchObject({ status: 'ok', message: expect.stringMatching(/answers 400 \(SG_[A-Z_]+\) with no-store/) });
+    expect(by(f, 'endpoints.usage')).toMatchObject({ status: 'ok', message: expect.stringMatching(/answers 400 \(SG_USAGE_TOKEN_INVALID\) with no-store/) });
     expect(by(f, 'endpoints.login')).toMatchObject({ status: 'ok', message: 'GET /api/auth/sso/login redirects (302) to http://shinegold.test/login, the configured login page.' });
   });
 
