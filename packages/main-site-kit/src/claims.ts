@@ -1,4 +1,4 @@
-import type { MainSiteUser } from './index';
+import type { MainSiteUser } from './types';
 
 /**
  * Claims the kit sets itself or chat reads specially: an `extra` claim of one of these names

@@ -17,7 +17,7 @@
 import { createSecretKey, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { profileClaims } from './claims';
-import type { KitOptions, MainSiteUser } from './index';
+import type { KitOptions, MainSiteUser } from './types';
 
 export type LifecycleEventName = 'user.updated' | 'user.banned' | 'user.unbanned' | 'user.deleted' | 'credits.granted' | 'credits.set';
 

@@ -12,7 +12,7 @@
  */
 import { createSecretKey, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { KitOptions } from './index';
+import type { KitOptions } from './types';
 
 export interface UsageQuery {
   since: Date;
