@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { withDeadline } from '../deadline';
 import { normalizeEmail } from '../identity/email';
 import type { ShinegoldSSO } from '../index';
-import { countAttempt, attemptsLeft } from '../store/attempts';
+import { countAttempt, releaseAttempt } from '../store/attempts';
 import type { Env } from './environment';
 
 /**
@@ -87,7 +87,7 @@ export function createBreakGlassRouter(sso: ShinegoldSSO, opts: { env?: Env } = 
       replaced = true;
       const status = res.statusCode;
       sso.audit({ event: 'breakglass.refused', outcome: 'failure', code: 'SG_BREAK_GLASS_REFUSED', userId, detail: { reason: `LibreChat answered ${status}`, ip: req.ip } });
-      countAttempt(sso.store, `bg:${account}`, windowSeconds).catch(() => undefined);
+      // The attempt was counted before the hand-over (reserve): a failure keeps it.
       sleepUntil(started + MIN_ANSWER_MS).then(() => {
         // Nothing of LibreChat's answer may remain (its rate-limit headers would tell a listed
         // account from an unlisted one): only what every refusal carries.
@@ -100,7 +100,11 @@ export function createBreakGlassRouter(sso: ShinegoldSSO, opts: { env?: Env } = 
     res.json = replace(json) as Response['json'];
     res.send = replace(send) as Response['send'];
     res.once('finish', () => {
-      if (res.statusCode >= 200 && res.statusCode < 300) sso.audit({ event: 'breakglass.used', outcome: 'success', userId, detail: { status: res.statusCode, step: to, ip: req.ip } });
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        // A success is no failed attempt: its reservation is given back.
+        releaseAttempt(sso.store, `bg:${account}`).catch(() => undefined);
+        sso.audit({ event: 'breakglass.used', outcome: 'success', userId, detail: { status: res.statusCode, step: to, ip: req.ip } });
+      }
     });
     sso.metrics.breakGlass.inc({ outcome: 'handed_over' });
     (req as unknown as Record<symbol, unknown>)[HANDED_OVER] = to;
@@ -115,16 +119,15 @@ export function createBreakGlassRouter(sso: ShinegoldSSO, opts: { env?: Env } = 
     const account = given.email;
     let found: { user?: Record<string, any>; reason?: string };
     try {
-      if ((await withDeadline(attemptsLeft(sso.store, `bg:${account}`, maxAttempts))) <= 0) return refuse(req, res, started, 'too many failed attempts');
+      // Every attempt is counted first (a reservation, given back on success), so attempts sent
+      // at once, to one replica or several, can never get past the limit together.
+      if ((await withDeadline(countAttempt(sso.store, `bg:${account}`, windowSeconds))) > maxAttempts) return refuse(req, res, started, 'too many failed attempts');
       found = await withDeadline(eligible({ email: account }));
     } catch {
       sso.audit({ event: 'breakglass.refused', outcome: 'error', code: 'SG_DB_UNAVAILABLE', detail: { ip: req.ip } });
       return res.status(503).set('Cache-Control', 'no-store').set('Retry-After', '5').json({ message: 'Sign-in is temporarily unavailable.', code: 'SG_DB_UNAVAILABLE' });
     }
-    if (found.reason) {
-      await countAttempt(sso.store, `bg:${account}`, windowSeconds).catch(() => undefined);
-      return refuse(req, res, started, found.reason, found.user && String(found.user._id));
-    }
+    if (found.reason) return refuse(req, res, started, found.reason, found.user && String(found.user._id));
     // LibreChat's /login reads exactly the account checked above.
     req.body.email = account;
     return handOver(req, res, next, started, '/login', account, String(found.user!._id));
@@ -145,7 +148,7 @@ export function createBreakGlassRouter(sso: ShinegoldSSO, opts: { env?: Env } = 
     const found = await eligible({ _id: userId }).catch(() => ({ reason: 'database unavailable' }) as { user?: Record<string, any>; reason?: string });
     if (found.reason) return refuse(req, res, started, `2FA step: ${found.reason}`, userId);
     const account = String(found.user!.email).toLowerCase();
-    if ((await attemptsLeft(sso.store, `bg:${account}`, maxAttempts).catch(() => 0)) <= 0) return refuse(req, res, started, 'too many failed attempts', userId);
+    if ((await countAttempt(sso.store, `bg:${account}`, windowSeconds).catch(() => Infinity)) > maxAttempts) return refuse(req, res, started, 'too many failed attempts', userId);
     return handOver(req, res, next, started, '/2fa/verify-temp', account, userId);
   });
   return router;

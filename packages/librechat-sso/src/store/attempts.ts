@@ -46,3 +46,8 @@ export async function attemptsLeft(store: Store, key: string, max: number, now =
   const doc = await model(store).findOne({ _id: key, expiresAt: { $gt: now } }).lean<AttemptDoc>();
   return max - (doc?.count ?? 0);
 }
+
+/** Gives back one counted attempt (a reservation that succeeded), never below zero. */
+export async function releaseAttempt(store: Store, key: string, now = new Date()): Promise<void> {
+  await model(store).updateOne({ _id: key, expiresAt: { $gt: now }, count: { $gt: 0 } }, { $inc: { count: -1 } });
+}

@@ -100,6 +100,7 @@ beforeAll(async () => {
   await make('unlisted-admin@example.com', 'ADMIN');
   await make('linked-admin@example.com', 'ADMIN', { shinegoldUserId: 'sg-linked' });
   await make('locked@example.com', 'ADMIN');
+  await make('burst@example.com', 'ADMIN');
   base = await chat(BG);
 });
 afterAll(async () => {
@@ -107,7 +108,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-const BG = { enabled: true, users: ['Root@Example.com', 'root2fa@example.com', 'plain@example.com', 'linked-admin@example.com', 'locked@example.com'], maxAttempts: 3, windowSeconds: 600 };
+const BG = { enabled: true, users: ['Root@Example.com', 'root2fa@example.com', 'plain@example.com', 'linked-admin@example.com', 'locked@example.com', 'burst@example.com'], maxAttempts: 3, windowSeconds: 600 };
 const refusedAs = async (r: Response) => [r.status, r.headers.get('x-native'), r.headers.get('cache-control'), (await json(r)).code];
 const REFUSED = [403, null, 'no-store', 'SG_BREAK_GLASS_REFUSED'];
 
@@ -158,6 +159,16 @@ it('locks an account after maxAttempts failures within the window, counted in th
   for (const b of [replica, base]) expect(await refusedAs(await post(b, '/api/auth/sso/break-glass', { email: 'locked@example.com', password: PASSWORD }))).toEqual(REFUSED);
   expect(events.filter((e) => e.detail?.reason === 'too many failed attempts')).toHaveLength(2);
   expect(await db.store.Session.countDocuments({ user: ids['locked@example.com'] })).toBe(0);
+});
+
+it('lets no more than maxAttempts guesses sent all at once, over two replicas, reach the password check', async () => {
+  const replica = await chat(BG);
+  const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => post(i % 2 ? replica : base, '/api/auth/sso/break-glass', { email: 'burst@example.com', password: `guess-${i}` })));
+  for (const r of guesses) expect(await refusedAs(r)).toEqual(REFUSED);
+  const checked = events.filter((e) => e.userId === ids['burst@example.com'] && e.detail?.reason === 'LibreChat answered 401');
+  expect(checked.length).toBeLessThanOrEqual(3);
+  expect(await refusedAs(await post(base, '/api/auth/sso/break-glass', { email: 'burst@example.com', password: PASSWORD }))).toEqual(REFUSED);
+  expect(await db.store.Session.countDocuments({ user: ids['burst@example.com'] })).toBe(0);
 });
 
 it("lets a break-glass login's 2FA step through, and no other 2FA step", async () => {
