@@ -202,8 +202,9 @@ if ('OPENID_SCOPE' in env) miss('OPENID_SCOPE is set: LibreChat would configure 
 if (!wrong.length && !extra.length && !('OPENID_SCOPE' in env)) {
   say(`ok: login entry ${loginEntry.join(', ')} as in docker-compose.override.yml; no OPENID_SCOPE`);
   // And by the add-on's own rule, which LibreChat's start applies with enforced SSO.
-  const { loginEntryProblems } = require(path.join(root, 'packages/librechat-sso/dist/librechat/oauth-entry.js'));
-  for (const p of loginEntryProblems(env)) miss(`The add-on would refuse to start: ${p}`);
+  const { loginEntryProblems } = require(path.join(root, 'packages/librechat-sso/dist/librechat/startup.js'));
+  const { readLibreChatEnvironment } = require(path.join(root, 'packages/librechat-sso/dist/librechat/environment.js'));
+  for (const p of loginEntryProblems(readLibreChatEnvironment(env))) miss(`The add-on would refuse to start: ${p}`);
 }
 
 const useRedis = /^(true|1)$/i.test(env.USE_REDIS ?? '');
@@ -251,12 +252,17 @@ if (yamlText !== undefined) {
   else if (doc) {
     const file = path.join(tmp, 'librechat.yaml');
     fs.writeFileSync(file, yamlText);
-    const testKey = { SHINEGOLD_JWT_SECRET: 'check-helm-test-key-not-a-secret-0123456789' };
+    // What the existing Secret holds in a real install (envFrom), as test values.
+    const testKey = {
+      SHINEGOLD_JWT_SECRET: 'check-helm-test-key-not-a-secret-0123456789',
+      JWT_SECRET: 'check-helm-test-jwt-secret-not-a-secret-0123',
+      JWT_REFRESH_SECRET: 'check-helm-test-refresh-secret-not-a-secret-01',
+    };
     const r = spawnSync(process.execPath, [path.join(root, 'packages/librechat-sso/dist/cli/main.js'), 'check-config'], {
       env: { PATH: process.env.PATH, ...env, ...testKey, CONFIG_PATH: file },
       encoding: 'utf8',
     });
-    say('check-config (CONFIG_PATH = the rendered librechat.yaml, the rendered environment, a test SHINEGOLD_JWT_SECRET):');
+    say('check-config (CONFIG_PATH = the rendered librechat.yaml, the rendered environment, test values for the Secret\'s SHINEGOLD_JWT_SECRET, JWT_SECRET, JWT_REFRESH_SECRET):');
     for (const line of `${r.stdout}${r.stderr}`.trim().split('\n')) say(`  ${line.split(file).join('<rendered librechat.yaml>')}`);
     if (r.status !== 0) miss('Our validator (shinegold-sso check-config) refuses the shinegold: section of the rendered librechat.yaml (above).');
   }
