@@ -338,6 +338,7 @@ done
 echo "replicas up after $((SECONDS - START))s"
 
 # 5. the contract suite
+node -e 'const w = require(process.argv[1]); if (!w.chromiumAvailable()) { console.log(`note: no Chromium at ${w.CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH): the browser walks will be NOT CHECKED, so no verdict can be written`); }' "$ROOT/scripts/lib/browser-walk.js"
 SHOTS=${WALK_SHOTS:-${TMPDIR:-/tmp}/shinegold-walk-$VER-$$}
 mkdir -p "$SHOTS"
 echo "### the contract suite against LibreChat $VER (2 replicas, $REDIS_NOTE); screenshots in $SHOTS"
