@@ -13,7 +13,7 @@ import { countWrites } from '../import/writes';
 
 export const IMPORT_USAGE = `usage: shinegold-sso import <file.jsonl|file.csv> [--format jsonl|csv] [options]
        shinegold-sso import --from-mongo <uri> --collection <name> --fields <map.json> [options]
-options: [--dry-run] [--strict] [--report out.jsonl|out.csv] [--resume] [--batch-size N] [--max-row-bytes N] [--update-chunk N]
+options: [--dry-run] [--strict] [--exported-at TIME] [--report out.jsonl|out.csv] [--resume] [--batch-size N] [--max-row-bytes N] [--update-chunk N]
          [--per-row [--concurrency N]]   (docs/import.md)`;
 
 // eslint-disable-next-line no-control-regex
@@ -22,7 +22,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const printable = (s: string) => s.replace(CONTROL, '?');
 
 export const IMPORT_FLAGS: ReadonlySet<string> = new Set(['--dry-run', '--resume', '--per-row', '--strict']);
-export const IMPORT_OPTIONS: ReadonlySet<string> = new Set(['--format', '--report', '--batch-size', '--concurrency', '--from-mongo', '--collection', '--fields', '--update-chunk', '--max-row-bytes']);
+export const IMPORT_OPTIONS: ReadonlySet<string> = new Set(['--format', '--report', '--batch-size', '--concurrency', '--from-mongo', '--collection', '--fields', '--update-chunk', '--max-row-bytes', '--exported-at']);
 
 /**
  * `shinegold-sso import`: MONGO_URI names LibreChat's database; librechat.yaml (CONFIG_PATH) and
@@ -72,6 +72,11 @@ export async function importCommand(
   const updateChunk = int('--update-chunk', 500);
   const maxRowBytes = int('--max-row-bytes', MAX_ROW_BYTES);
   if ([batchSize, concurrency, updateChunk, maxRowBytes].some(Number.isNaN)) return misuse('--batch-size, --concurrency, --update-chunk and --max-row-bytes take a positive whole number');
+  // When the main site took the export: the import then never writes over an update the main
+  // site sent after it (the ordering rule, docs/security.md). ISO 8601 or seconds since the epoch.
+  const exportedAt = opt('--exported-at');
+  const asOf = exportedAt === undefined ? undefined : /^\d+$/.test(exportedAt) ? Number(exportedAt) : Math.floor(Date.parse(exportedAt) / 1000);
+  if (asOf !== undefined && !Number.isFinite(asOf)) return misuse(`--exported-at takes an ISO 8601 time (2026-12-01T08:00:00Z) or seconds since the epoch, not ${exportedAt}`);
   const report = opt('--report');
   if (flags.has('--resume') && !report) return misuse('--resume needs --report (the report is the checkpoint)');
   if (!env.MONGO_URI) {
@@ -141,9 +146,9 @@ export async function importCommand(
     };
     let summary: ImportSummary;
     if (flags.has('--per-row')) {
-      summary = await runImport(checked, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, concurrency }, (r) => onResults([r]));
+      summary = await runImport(checked, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, concurrency, asOf }, (r) => onResults([r]));
     } else {
-      summary = await runBatchedImport(checked, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, batchSize, updateChunk }, onResults);
+      summary = await runBatchedImport(checked, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, batchSize, updateChunk, asOf }, onResults);
     }
     progress.done();
 

@@ -277,3 +277,19 @@ it('says once which columns it does not use, refuses such rows with --strict, an
     [3, 'created', 'left out: email_verified (wrong type or unusable)'],
   ]);
 });
+
+it('with --exported-at never writes an older export over a newer one, and refuses a time it cannot read', async () => {
+  const write = (name: string) => {
+    const f = path.join(dir, `export-${name}.jsonl`);
+    writeFileSync(f, JSON.stringify({ id: 'exp-1', email: 'exp1@example.com', email_verified: true, name }) + '\n');
+    return f;
+  };
+  expect(run([write('Newer'), '--exported-at', '2026-12-01T10:00:00Z']).status).toBe(0);
+  const out = path.join(dir, 'export-older.jsonl');
+  const older = run([write('Older'), '--exported-at', '2026-12-01T09:00:00Z', '--report', out]);
+  expect(older.status).toBe(0);
+  expect(report(out).map((x) => [x.status, x.reason])).toEqual([['unchanged', 'the main site sent an update after this export; it is kept']]);
+  expect((await db.store.User.findOne({ shinegoldUserId: 'exp-1' }).lean<{ name: string }>())!.name).toBe('Newer');
+  const bad = run([write('Bad'), '--exported-at', 'yesterday']);
+  expect([bad.status, bad.stderr.split('\n')[0]]).toEqual([2, '--exported-at takes an ISO 8601 time (2026-12-01T08:00:00Z) or seconds since the epoch, not yesterday']);
+});
