@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { loggerSink } from '../audit';
 import { configPath, loadConfig, readSection } from '../config/load';
 import { ShinegoldConfig } from '../config/schema';
@@ -40,21 +41,25 @@ export async function importCommand(
   err: NodeJS.WritableStream = process.stderr,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  const flags = new Map<string, string | true>();
-  const positional: string[] = [];
   const misuse = (msg: string) => {
     err.write(`${msg}\n${IMPORT_USAGE}\n`);
     return 2;
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (IMPORT_FLAGS.has(a)) flags.set(a, true);
-    else if (IMPORT_OPTIONS.has(a)) {
-      if (args[i + 1] === undefined) return misuse(`${a} needs a value`);
-      flags.set(a, args[++i]);
-    } else if (a.startsWith('--')) return misuse(`unknown option ${a}`);
-    else positional.push(a);
+  const options = Object.fromEntries([
+    ...[...IMPORT_FLAGS].map((f) => [f.slice(2), { type: 'boolean' as const }]),
+    ...[...IMPORT_OPTIONS].map((o) => [o.slice(2), { type: 'string' as const }]),
+  ]);
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true }) as typeof parsed;
+  } catch (e) {
+    const m = /Unknown option '([^']+)'/.exec((e as Error).message);
+    const needs = /Option '--([\w-]+)[^']*' argument missing/.exec((e as Error).message);
+    return misuse(m ? `unknown option ${m[1]}` : needs ? `--${needs[1]} needs a value` : (e as Error).message);
   }
+  const flags = new Map<string, string | true>();
+  for (const [k, v] of Object.entries(parsed.values)) if (v !== undefined && v !== false) flags.set(`--${k}`, v === true ? true : String(v));
+  const positional = parsed.positionals;
   const opt = (name: string) => (typeof flags.get(name) === 'string' ? (flags.get(name) as string) : undefined);
   const int = (name: string, dflt: number) => {
     const v = opt(name);
