@@ -18,6 +18,7 @@ import { randomUUID, createSecretKey } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { authenticationClaims, profileClaims } from './claims';
 
+import { postToken } from './post';
 import type { KitOptions, MainSiteUser } from './types';
 
 export type { KitOptions, MainSiteUser } from './types';
@@ -92,12 +93,7 @@ export function createMainSiteKit(opts: KitOptions) {
     /** POSTs the logout token to chat. Resolves true on 200; never throws on a 4xx/5xx. */
     async sendBackchannelLogout(target: { sub?: string; sid?: string }): Promise<boolean> {
       const token = await this.signLogoutToken(target);
-      const f = opts.fetch ?? fetch;
-      const r = await f(new URL('/api/auth/sso/backchannel-logout', opts.chatOrigin), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ logout_token: token }).toString(),
-      });
+      const r = await postToken(opts, '/api/auth/sso/backchannel-logout', 'logout_token', token);
       return r.status === 200;
     },
   };

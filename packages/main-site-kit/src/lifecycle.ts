@@ -17,6 +17,7 @@
 import { createSecretKey, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { profileClaims } from './claims';
+import { postToken } from './post';
 import type { KitOptions, MainSiteUser } from './types';
 
 export type LifecycleEventName = 'user.updated' | 'user.banned' | 'user.unbanned' | 'user.deleted' | 'credits.granted' | 'credits.set';
@@ -86,12 +87,7 @@ export function signLifecycleToken(opts: KitOptions, e: LifecycleEvent): Promise
  */
 export async function sendLifecycleEvent(opts: KitOptions, e: LifecycleEvent): Promise<LifecycleReply> {
   const token = await signLifecycleToken(opts, e);
-  const f = opts.fetch ?? fetch;
-  const r = await f(new URL('/api/auth/sso/lifecycle', opts.chatOrigin), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ lifecycle_token: token }).toString(),
-  });
+  const r = await postToken(opts, '/api/auth/sso/lifecycle', 'lifecycle_token', token);
   let body: Record<string, unknown> = {};
   try {
     body = (await r.json()) as Record<string, unknown>;

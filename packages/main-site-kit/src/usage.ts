@@ -12,6 +12,7 @@
  */
 import { createSecretKey, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { postToken } from './post';
 import type { KitOptions } from './types';
 
 export interface UsageQuery {
@@ -86,12 +87,7 @@ async function* ndjson(body: ReadableStream<Uint8Array> | null): AsyncGenerator<
 /** Signs and POSTs one usage request. Never throws on a 4xx/5xx (see `ok`, `code`); a network failure rejects. */
 export async function fetchUsage(opts: KitOptions, q: UsageQuery): Promise<UsageReply> {
   const token = await signUsageToken(opts, q);
-  const f = opts.fetch ?? fetch;
-  const r = await f(new URL('/api/auth/sso/usage', opts.chatOrigin), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ usage_token: token }).toString(),
-  });
+  const r = await postToken(opts, '/api/auth/sso/usage', 'usage_token', token);
   if (r.status !== 200) {
     let body: Record<string, unknown> = {};
     try {
