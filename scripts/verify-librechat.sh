@@ -71,7 +71,7 @@
 #                             loopback inside the walk's Chromium; --serve: shinegold.localhost)
 #   WALK_SHOTS                where the walks' screenshots go (default: a temp dir, kept)
 #   SHINEGOLD_LIBRECHAT_YAML  base config (default: librechat.yaml at the repo root)
-#   CHECK_TIMEOUT             seconds to wait for startup (default 120)
+#   CHECK_TIMEOUT             seconds to wait for startup (default 240: upstream main builds its indexes first)
 #   CHECK_LOG                 server log file (default: a temp file, printed on failure)
 #   KEEP_TMP=1                keep the temp dir (test yaml, logs, the suite's report)
 #   VERDICT=0                 do not write verified.json even on a full pass
@@ -156,7 +156,7 @@ BASE_YAML=${SHINEGOLD_LIBRECHAT_YAML:-$ROOT/librechat.yaml}
 PORT=${PORT:-3182}
 PORT2=$((PORT + 2))
 HOST=${HOST:-127.0.0.1}
-TIMEOUT=${CHECK_TIMEOUT:-120}
+TIMEOUT=${CHECK_TIMEOUT:-240}
 B=http://$HOST:$PORT
 B2=http://$HOST:$PORT2
 MAIN_PORT=${MAIN_PORT:-$((PORT - 1))}
