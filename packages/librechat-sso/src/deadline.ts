@@ -6,7 +6,7 @@ import { SsoUnavailable } from './errors';
  * it into 503 with Retry-After). The work itself is not abandoned: it goes on and finishes, or
  * cleans up after itself, when the dependency is back, so nothing is left half-written.
  */
-export const ANSWER_WITHIN_MS = 4_500;
+export const ANSWER_WITHIN_MS = 4_000;
 
 export function withDeadline<T>(work: Promise<T>, ms = ANSWER_WITHIN_MS, what = 'the database'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
