@@ -53,13 +53,23 @@ export function remoteTarget(env: Env): Target {
           const port = await freePort();
           const child = spawn('bash', ['-c', cmd], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore', detached: true });
           const base = `http://127.0.0.1:${port}`;
-          const stop = async () => {
+          // SIGTERM first; LibreChat v0.8.5 with USE_REDIS does not exit on it (its LeaderElection
+          // registers a SIGTERM handler that only resigns), so SIGKILL after 10 s.
+          const exited = () => child.exitCode !== null || child.signalCode !== null;
+          const signal = (s: NodeJS.Signals) => {
             try {
-              process.kill(-child.pid!, 'SIGTERM');
+              process.kill(-child.pid!, s);
             } catch {
               /* gone */
             }
-            await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+          };
+          const stop = async () => {
+            if (exited()) return;
+            const gone = new Promise((r) => child.once('exit', r));
+            signal('SIGTERM');
+            const timer = setTimeout(() => signal('SIGKILL'), 10_000);
+            await gone;
+            clearTimeout(timer);
           };
           for (const until = Date.now() + 180_000; Date.now() < until; ) {
             if (child.exitCode !== null) throw new Error(`the replica command exited with ${child.exitCode}`);
