@@ -52,6 +52,7 @@ export async function checkDatabase({ uri, config, dataSchemas, timeoutMs = 5000
       out.push(fail('db.indexes', `Our indexes could not be created or listed (${(e as Error).message}).`, 'If the message names a duplicate key, two users share a shinegoldUserId (or two mappings one identity): resolve them first; otherwise grant the database user createIndex and listIndexes on LibreChat\'s database.'));
     }
     out.push(...(await checkSchemaExtension(store.User, store.Identity, config, sample)));
+    if (config) out.push(...(await checkRoles(m, config)));
   } finally {
     await m.disconnect().catch(() => undefined);
   }
@@ -87,3 +88,26 @@ async function checkSchemaExtension(User: import('mongoose').Model<any>, Identit
   return out;
 }
 
+
+/**
+ * Every LibreChat role the config can give (roles.map, defaultRole, known) exists in LibreChat's
+ * `roles` collection. LibreChat creates only its system roles (USER, ADMIN) itself; a person given
+ * a custom role it has no record of gets "Insufficient permissions" for agents, prompts and the rest.
+ */
+async function checkRoles(m: import('mongoose').Mongoose, config: ShinegoldConfig): Promise<Finding[]> {
+  const wanted = new Set<string>();
+  for (const p of config.providers) {
+    for (const r of [...Object.values(p.roles.map), p.roles.defaultRole, ...p.roles.known]) if (r && r !== 'USER' && r !== 'ADMIN') wanted.add(r);
+  }
+  if (wanted.size === 0) return [];
+  const have = new Set((await m.connection.db!.collection('roles').find({ name: { $in: [...wanted] } }, { projection: { name: 1 } }).toArray()).map((r) => String(r.name)));
+  const missing = [...wanted].filter((r) => !have.has(r)).sort();
+  if (missing.length === 0) return [ok('db.roles', `LibreChat has the role${wanted.size > 1 ? 's' : ''} the configuration gives: ${[...wanted].sort().join(', ')}.`)];
+  return [
+    warn(
+      'db.roles',
+      `LibreChat has no role ${missing.join(', ')}, which the configuration gives (roles.map, defaultRole or known): people given it get "Insufficient permissions" for agents, prompts and bookmarks.`,
+      'Create the role in LibreChat (its admin panel or API) with the permissions it should have, or map those claim values to USER.',
+    ),
+  ];
+}

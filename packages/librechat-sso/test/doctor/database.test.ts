@@ -55,3 +55,19 @@ describe('doctor: database', () => {
     expect(JSON.stringify(f)).not.toContain('s3cret');
   });
 });
+
+describe('doctor: roles', () => {
+  const withVip = () => {
+    const c = config();
+    const p = c.providers[0] as any;
+    return { ...c, providers: [{ ...p, roles: { ...p.roles, map: { vip: 'VIP' } } }, ...c.providers.slice(1)] } as any;
+  };
+  it('warns, naming it, when the configuration gives a custom role LibreChat has no record of, and says so once it exists', async () => {
+    const run = () => checkDatabase({ uri: db.uri, config: withVip(), dataSchemas: dataSchemas as any }).then((f) => f.filter((x) => x.check === 'db.roles'));
+    expect((await run()).map((f) => [f.status, f.message])).toEqual([
+      ['warn', 'LibreChat has no role VIP, which the configuration gives (roles.map, defaultRole or known): people given it get "Insufficient permissions" for agents, prompts and bookmarks.'],
+    ]);
+    await db.mongoose.connection.db!.collection('roles').insertOne({ name: 'VIP', permissions: {} });
+    expect((await run()).map((f) => [f.status, f.message])).toEqual([['ok', 'LibreChat has the role the configuration gives: VIP.']]);
+  });
+});
