@@ -24,7 +24,7 @@ function chromiumAvailable() {
   return fs.existsSync(CHROMIUM);
 }
 
-async function walk({ main, chat, users, shots, timeoutMs = 20_000, log = () => undefined }) {
+async function walk({ main, chat, users, shots, timeoutMs = 40_000, log = () => undefined }) {
   const { chromium } = require('playwright-core');
   fs.mkdirSync(shots, { recursive: true });
   const browser = await chromium.launch({
@@ -184,7 +184,7 @@ function stepper(page, shots, log) {
  * Page loads of the top frame are counted; a loop would show as dozens.
  * `logoutEverywhere(userKey)` asks the main site for that back-channel logout.
  */
-async function refusalWalk({ main, chat, refused, allowed, logoutEverywhere, shots, timeoutMs = 20_000, log = () => undefined }) {
+async function refusalWalk({ main, chat, refused, allowed, logoutEverywhere, shots, timeoutMs = 40_000, log = () => undefined }) {
   const browser = await launch();
   const context = await browser.newContext();
   context.setDefaultTimeout(timeoutMs);
@@ -247,7 +247,7 @@ async function refusalWalk({ main, chat, refused, allowed, logoutEverywhere, sho
  *   1. log out inside the frame: the main site is logged out too;
  *   2. the other site's frame is refused by the browser (frame-ancestors), nothing of chat drawn.
  */
-async function embedWalk({ main, chat, user, embedPage, foreignPage, shots, timeoutMs = 20_000, log = () => undefined }) {
+async function embedWalk({ main, chat, user, embedPage, foreignPage, shots, timeoutMs = 40_000, log = () => undefined }) {
   const browser = await launch();
   const context = await browser.newContext();
   context.setDefaultTimeout(timeoutMs);

@@ -65,5 +65,5 @@ maybe('the browser walk (Chromium, two host names on loopback)', () => {
     // Both directions of logout really happened, as the audit trail says.
     const seen = new Set(events.filter((e) => e.outcome === 'success').map((e) => e.event));
     for (const e of ['user.created', 'session.bridged', 'logout.chat', 'logout.backchannel', 'session.ended']) expect(seen).toContain(e);
-  }, 120_000);
+  }, 240_000);
 });
