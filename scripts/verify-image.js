@@ -339,6 +339,12 @@ async function main() {
     PORT: String(port),
     // Loopback only: with the host network, the image's HOST=0.0.0.0 would listen on every interface.
     HOST: '127.0.0.1',
+    // The image runs `npm run backend`, i.e. NODE_ENV=production, where LibreChat and the add-on
+    // mark their cookies Secure (__Host- for the entry's) unless the host is localhost; the test
+    // chat origin is plain http, where a browser drops Secure cookies (the bounce limit never
+    // counts and the entry loops). LibreChat's own switch for a plain-http deployment; a real one
+    // behind TLS leaves it unset (the doctor's cookie.secure line says which is in effect).
+    SESSION_COOKIE_SECURE: 'false',
   };
   // Replicas share LibreChat's caches through Redis when one answers (as in verify:librechat).
   const redisUri = process.env.REDIS_URI || 'redis://127.0.0.1:6379';
