@@ -85,6 +85,24 @@ function redisAnswers(uri) {
   });
 }
 
+/** Deletes the keys under `prefix` (this run's containers' Redis keys); resolves how many. */
+function dropRedisKeys(uri, prefix) {
+  const script = "local n = 0 for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) n = n + 1 end return n";
+  const args = ['EVAL', script, '0', `${prefix}*`];
+  const cmd = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  return new Promise((resolve) => {
+    const u = new URL(uri);
+    const s = net.connect(Number(u.port || 6379), u.hostname, () => s.write(cmd));
+    const done = (v) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.on('data', (d) => done(/^:(\d+)/.exec(String(d))?.[1] ?? String(d).trim()));
+    s.on('error', (e) => done(e.message));
+    s.setTimeout(5000, () => done('timeout'));
+  });
+}
+
 const hex = (n) => crypto.randomBytes(n).toString('hex');
 const b64u = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 /** An HS256 JWT, as the main site signs its login token. */
@@ -379,6 +397,7 @@ async function main() {
       }
       for (const n of ours()) await run(podman('rm', '-f', '-t', '5', n), { quiet: true });
     }
+    if (env.USE_REDIS === 'true') say(`removed the run's Redis keys (${env.REDIS_KEY_PREFIX}*): ${await dropRedisKeys(redisUri, env.REDIS_KEY_PREFIX)}`);
     await proxy.close();
     await db.stop();
   };
