@@ -9,24 +9,32 @@
  *  2. builds it again with the patch set of another version, and expects that build to fail
  *     (no container is ever started from it);
  *  3. lists the add-on's installed dependencies inside the image against package-lock.json;
- *  4. runs the image with podman next to a test database (scripts/lib/database.js), with the
- *     environment and the librechat.yaml mount of docker-compose.override.yml (read from it),
- *     plus LibreChat's secrets and a test librechat.yaml at the override's mount target;
+ *  4. runs the image with podman (VERIFY_IMAGE_REPLICAS containers, default 1) next to a test
+ *     database (scripts/lib/database.js) that LibreChat reaches through a proxy the contract suite
+ *     can cut (scripts/lib/cut-proxy.js), with the environment and the librechat.yaml mount of
+ *     docker-compose.override.yml (read from it), plus LibreChat's secrets and the contract's
+ *     librechat.yaml (scripts/lib/contract-config.js, as verify:librechat writes it) at the
+ *     override's mount target;
  *  5. waits for /api/config, then inside the container: `npx shinegold-sso --help` (also in a
  *     container without any network: it must never reach the npm registry), `check-config` and
- *     `doctor` (both must pass); then the HTTP checks against the container (checkTarget below).
+ *     `doctor` (both must pass); then the HTTP checks against the container(s) (checkTarget below:
+ *     the contract suite, with a command that starts one more container for the "replica started
+ *     after a ban" promise and the image's own bcryptjs for the break-glass passwords).
  *
  * Prints a summary (build time, image size, checks, doctor output, lockfile comparison) and writes
  * it as JSON to VERIFY_IMAGE_REPORT (default <tmp>/verify-image-<version>.json).
  *
  * Environment:
  *   VERIFY_IMAGE_SUITE     the command (sh -c) that checks the running container by URL; default:
- *                          the contract suite (test/contract, its real-LibreChat target, one
- *                          replica: the promises that need two say NOT CHECKED); `smoke` runs the
+ *                          the contract suite (test/contract, its real-LibreChat target; with one
+ *                          container the promises across replicas say NOT CHECKED); `smoke` runs the
  *                          built-in smoke checks instead (see checkTarget); exit 0 means it passed
  *   NODE_IMAGE             the build stages' Node image (default localhost/node:24-bookworm)
  *   VERIFY_IMAGE_NO_CACHE=1  build without buildah's layer cache (a cold build's time)
- *   VERIFY_IMAGE_PORT      LibreChat's port on loopback (default: a free one)
+ *   VERIFY_IMAGE_PORT      the first container's LibreChat port on loopback (default: a free one)
+ *   VERIFY_IMAGE_REPLICAS  containers on the one database (default 1: the promises across
+ *                          replicas print NOT CHECKED); with more, LibreChat uses the Redis at
+ *                          REDIS_URI (default redis://127.0.0.1:6379) when it answers (REDIS=0: never)
  *   MONGO_URI              use this database instead of starting one
  *   KEEP=1                 keep the container, the temp folder and the database running at the end
  */
@@ -35,8 +43,11 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { RUN_OPTIONS, budArgs, capture, imageLabels, inspectImage, missingTools, podman, run } = require('./lib/containers');
 const { startDatabase, withDbName } = require('./lib/database');
+const { startCutProxy } = require('./lib/cut-proxy');
+const { contractYaml } = require('./lib/contract-config');
 
 const ROOT = path.resolve(__dirname, '..');
 const yaml = require(require.resolve('js-yaml', { paths: [path.join(ROOT, 'packages/librechat-sso')] }));
@@ -56,6 +67,39 @@ function freePort() {
       const { port } = s.address();
       s.close(() => resolve(port));
     });
+  });
+}
+
+/** Whether a Redis server answers PING at `uri`. */
+function redisAnswers(uri) {
+  return new Promise((resolve) => {
+    const u = new URL(uri);
+    const s = net.connect(Number(u.port || 6379), u.hostname, () => s.write('PING\r\n'));
+    const done = (v) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.on('data', (d) => done(/PONG/.test(String(d))));
+    s.on('error', () => done(false));
+    s.setTimeout(2000, () => done(false));
+  });
+}
+
+/** Deletes the keys under `prefix` (this run's containers' Redis keys); resolves how many. */
+function dropRedisKeys(uri, prefix) {
+  const script = "local n = 0 for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) n = n + 1 end return n";
+  const args = ['EVAL', script, '0', `${prefix}*`];
+  const cmd = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  return new Promise((resolve) => {
+    const u = new URL(uri);
+    const s = net.connect(Number(u.port || 6379), u.hostname, () => s.write(cmd));
+    const done = (v) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.on('data', (d) => done(/^:(\d+)/.exec(String(d))?.[1] ?? String(d).trim()));
+    s.on('error', (e) => done(e.message));
+    s.setTimeout(5000, () => done('timeout'));
   });
 }
 
@@ -93,21 +137,6 @@ function overrideFor(version) {
   };
 }
 
-/** The test librechat.yaml: the repository's example with this run's issuer, audience and hosts. */
-function testConfig(file, { issuer, audience, chatOrigin, mainOrigin }) {
-  const doc = yaml.load(fs.readFileSync(path.join(ROOT, 'librechat.yaml'), 'utf8'));
-  const p = doc.shinegold.providers[0];
-  p.issuer = issuer;
-  p.audience = audience;
-  const s = doc.shinegold.session;
-  s.chatOrigin = chatOrigin;
-  s.allowedReturnHosts = [new URL(chatOrigin).host];
-  s.loginUrl = `${mainOrigin}/login`;
-  s.logoutUrl = `${mainOrigin}/logout`;
-  fs.writeFileSync(file, yaml.dump(doc), { mode: 0o644 });
-  return doc.shinegold;
-}
-
 /** The built-in smoke set: bridge login, LibreChat's own auth on the bridged token, the login entry. */
 async function smokeChecks(t) {
   const results = [];
@@ -140,27 +169,37 @@ async function smokeChecks(t) {
 }
 
 /**
- * The HTTP checks against the running container: the one place the contract suite plugs in.
+ * The HTTP checks against the running container(s): the one place the contract suite plugs in.
  * With VERIFY_IMAGE_SUITE set, that command runs (sh -c, from the repository root) with the
  * target in its environment:
- *   LIBRECHAT_URL         the container's base URL (http://127.0.0.1:<port>)
+ *   LIBRECHAT_URL         the first container's base URL (http://127.0.0.1:<port>)
+ *   CONTRACT_CHAT_URLS    every container's base URL, comma-separated (VERIFY_IMAGE_REPLICAS)
  *   CHAT_ORIGIN           the origin LibreChat is configured for (DOMAIN_CLIENT; Host it expects)
- *   MONGO_URI             LibreChat's database (to look at what a check wrote)
+ *   MONGO_URI             LibreChat's database (to look at what a check wrote; the containers
+ *                         reach it through the cut proxy)
+ *   CONTRACT_DB_CONTROL   the cut proxy's control URL (the "database is away" promise)
+ *   CONTRACT_REPLICA_CMD  starts one more container of the image on $PORT (podman run)
+ *   LIBRECHAT_DIR         a folder with the image's own bcryptjs (break-glass passwords)
  *   SHINEGOLD_JWT_SECRET  the HS256 key the test provider trusts; SHINEGOLD_ISSUER, SHINEGOLD_AUDIENCE
  *   SHINEGOLD_COOKIE_NAME, SHINEGOLD_LOGIN_URL, SHINEGOLD_LOGOUT_URL
  *   LIBRECHAT_CONFIG      the librechat.yaml the container reads (a host path)
  *   LIBRECHAT_VERSION     the LibreChat version under test
- * and passes when it exits 0. By default the command is the contract suite; `smoke` runs the
- * smoke set above.
+ * and passes when it exits 0. By default the command is the contract suite (its passed/total and
+ * NOT CHECKED lines go into the report); `smoke` runs the smoke set above.
  */
 async function checkTarget(t) {
-  const suite = process.env.VERIFY_IMAGE_SUITE || 'node node_modules/jest/bin/jest.js --runInBand test/contract';
+  const jsonOut = path.join(t.tmp, 'contract.json');
+  const suite = process.env.VERIFY_IMAGE_SUITE || `node node_modules/jest/bin/jest.js --runInBand --json --outputFile '${jsonOut}' test/contract`;
   if (suite === 'smoke') return { kind: 'smoke', results: await smokeChecks(t) };
   const env = {
     ...process.env,
     LIBRECHAT_URL: t.url,
+    CONTRACT_CHAT_URLS: t.urls.join(','),
     CHAT_ORIGIN: t.chatOrigin,
     MONGO_URI: t.mongoUri,
+    CONTRACT_DB_CONTROL: t.dbControl,
+    CONTRACT_REPLICA_CMD: t.replicaCmd,
+    LIBRECHAT_DIR: t.lcDir,
     SHINEGOLD_JWT_SECRET: t.secret,
     SHINEGOLD_ISSUER: t.issuer,
     SHINEGOLD_AUDIENCE: t.audience,
@@ -172,7 +211,14 @@ async function checkTarget(t) {
   };
   say(`contract suite: ${suite}`);
   const r = await run(['sh', ['-c', suite]], { env, cwd: ROOT, log: process.stdout });
-  return { kind: 'suite', results: [{ name: `VERIFY_IMAGE_SUITE (${suite})`, pass: r.code === 0, detail: `exit ${r.code}` }] };
+  const notChecked = [...new Set(r.out.split('\n').filter((l) => l.startsWith('contract: NOT CHECKED')).map((l) => l.replace(/^contract: NOT CHECKED on this target: /, '').trim()))];
+  let summary;
+  if (!process.env.VERIFY_IMAGE_SUITE && fs.existsSync(jsonOut)) {
+    const j = JSON.parse(fs.readFileSync(jsonOut, 'utf8'));
+    summary = { passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests, total: j.numTotalTests, notChecked };
+  }
+  const detail = summary ? `${summary.passed}/${summary.total} passed${summary.failed ? `, ${summary.failed} failed` : ''}; NOT CHECKED: ${notChecked.length ? notChecked.join('; ') : 'none'}` : `exit ${r.code}`;
+  return { kind: 'suite', summary, results: [{ name: `contract suite (${process.env.VERIFY_IMAGE_SUITE ? suite : 'test/contract'})`, pass: r.code === 0 && (!summary || summary.total > 0), detail }] };
 }
 
 async function waitForConfig(url, container, timeoutMs) {
@@ -268,21 +314,38 @@ async function main() {
   const offline = await run(podman('run', '--rm', '--network=none', ...noNet, ov.image, 'npx', 'shinegold-sso', '--help'), { quiet: true });
   step('npx shinegold-sso --help in a container without network runs our CLI', offline.code === 0 && offline.out.startsWith('usage: shinegold-sso <command>'), offline.out.split('\n')[0]);
 
-  // 4. the container, next to a test database
+  // 4. the container, next to a test database; LibreChat reaches it through a proxy the contract
+  //    suite can cut (scripts/lib/cut-proxy.js; host network, so the loopback proxy is reachable)
   const db = process.env.MONGO_URI ? { uri: process.env.MONGO_URI, kind: 'external', stop: async () => undefined } : await startDatabase();
-  const port = Number(process.env.VERIFY_IMAGE_PORT) || (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+  const dbUrl = new URL(db.uri);
+  const proxy = await startCutProxy({ target: `${dbUrl.hostname}:${dbUrl.port || 27017}`, controlPort: 0 });
+  const throughProxy = (uri) => {
+    const u = new URL(uri);
+    u.hostname = '127.0.0.1';
+    u.port = String(proxy.port);
+    return u.toString();
+  };
+  const replicas = Math.max(1, Number(process.env.VERIFY_IMAGE_REPLICAS) || 1);
+  const ports = [];
+  for (let i = 0; i < replicas; i++) ports.push(i === 0 && Number(process.env.VERIFY_IMAGE_PORT) ? Number(process.env.VERIFY_IMAGE_PORT) : await freePort());
+  const [port] = ports;
+  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+  const [url] = urls;
   const chatOrigin = `http://chat.shinegold.test:${port}`;
-  const mainOrigin = 'http://shinegold.test';
+  // The main-site stand-in the contract suite starts listens on this port (loopback).
+  const mainOrigin = `http://shinegold.test:${await freePort()}`;
   const issuer = 'https://sso.verify-image.test';
   const audience = 'chat.verify-image.test';
   const configFile = path.join(tmp, 'librechat.yaml');
-  const section = testConfig(configFile, { issuer, audience, chatOrigin, mainOrigin });
+  // The contract's librechat.yaml (break-glass, delete, framing, points), as verify:librechat
+  // writes it; the smoke set reads the same one.
+  fs.writeFileSync(configFile, contractYaml(path.join(ROOT, 'librechat.yaml'), { issuer, audience, chatOrigin, mainOrigin }), { mode: 0o644 });
+  const section = yaml.load(fs.readFileSync(configFile, 'utf8')).shinegold;
   const secret = hex(32);
   const mongoUri = withDbName(db.uri, `verify_image_${version.replace(/\W/g, '_')}_${Date.now().toString(36)}`);
   const env = {
     ...ov.env,
-    MONGO_URI: mongoUri,
+    MONGO_URI: throughProxy(mongoUri),
     JWT_SECRET: hex(32),
     JWT_REFRESH_SECRET: hex(32),
     CREDS_KEY: hex(32),
@@ -294,37 +357,65 @@ async function main() {
     PORT: String(port),
     // Loopback only: with the host network, the image's HOST=0.0.0.0 would listen on every interface.
     HOST: '127.0.0.1',
+    // The image runs `npm run backend`, i.e. NODE_ENV=production, where LibreChat and the add-on
+    // mark their cookies Secure (__Host- for the entry's) unless the host is localhost; the test
+    // chat origin is plain http, where a browser drops Secure cookies (the bounce limit never
+    // counts and the entry loops). LibreChat's own switch for a plain-http deployment; a real one
+    // behind TLS leaves it unset (the doctor's cookie.secure line says which is in effect).
+    SESSION_COOKIE_SECURE: 'false',
   };
+  // Replicas share LibreChat's caches through Redis when one answers (as in verify:librechat).
+  const redisUri = process.env.REDIS_URI || 'redis://127.0.0.1:6379';
+  if (replicas > 1 && process.env.REDIS !== '0' && (await redisAnswers(redisUri))) {
+    Object.assign(env, { USE_REDIS: 'true', REDIS_URI: redisUri, REDIS_KEY_PREFIX: `sgimage${process.pid}` });
+  }
   report.containerEnv = Object.keys(env).sort();
   report.overrideEnv = ov.env;
+  report.replicas = replicas;
+  report.redis = env.USE_REDIS === 'true';
+  // One file for every container (values with spaces need no shell quoting); PORT is per container.
+  const envFile = path.join(tmp, 'container.env');
+  fs.writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
   const name = `sg-verify-image-${version}-${process.pid}`;
+  const names = ports.map((_, i) => (i === 0 ? name : `${name}-r${i + 1}`));
+  const runArgs = (p) => [...RUN_OPTIONS, '--env-file', envFile, '-e', `PORT=${p}`, '-v', `${configFile}:${ov.yamlTarget}:ro`, ov.image];
+  // One more replica for the "started after a ban" promise: the suite runs this with PORT set and
+  // stops it with SIGTERM (podman run forwards it; --rm removes the container).
+  const [pcmd, pargs] = podman('run', '--rm', '--name', `${name}-late-$PORT`, ...runArgs('$PORT'));
+  const replicaCmd = `exec ${[pcmd, ...pargs].map((a) => (a === '$PORT' || a.endsWith('-$PORT') || a === 'PORT=$PORT' ? `"${a}"` : `'${a}'`)).join(' ')}`;
+  const ours = () => capture(podman('ps', '-a', '--format', '{{.Names}}', '--filter', `name=^${name}`)).split('\n').filter(Boolean);
   let started = false;
   const cleanup = async () => {
     if (process.env.KEEP === '1') {
-      say(`kept: container ${name}, ${tmp}, database ${db.uri}`);
+      say(`kept: containers ${ours().join(', ')}, ${tmp}, database ${db.uri} (proxy on 127.0.0.1:${proxy.port}, control ${proxy.controlUrl})`);
       return;
     }
     if (started) {
-      fs.writeFileSync(path.join(tmp, 'container.log'), capture(podman('logs', name), { stdio: ['ignore', 'pipe', 'pipe'] }));
-      await run(podman('rm', '-f', '-t', '5', name), { quiet: true });
+      for (const n of names) {
+        const logs = spawnSync('podman', ['logs', n], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        fs.writeFileSync(path.join(tmp, `${n}.log`), `${logs.stdout ?? ''}${logs.stderr ?? ''}`);
+      }
+      for (const n of ours()) await run(podman('rm', '-f', '-t', '5', n), { quiet: true });
     }
+    if (env.USE_REDIS === 'true') say(`removed the run's Redis keys (${env.REDIS_KEY_PREFIX}*): ${await dropRedisKeys(redisUri, env.REDIS_KEY_PREFIX)}`);
+    await proxy.close();
     await db.stop();
   };
   process.once('SIGINT', () => cleanup().then(() => process.exit(130)));
   try {
-    const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    capture(podman('run', '-d', '--name', name, ...RUN_OPTIONS, ...envArgs, '-v', `${configFile}:${ov.yamlTarget}:ro`, ov.image));
+    for (let i = 0; i < ports.length; i++) capture(podman('run', '-d', '--name', names[i], ...runArgs(ports[i])));
     started = true;
-    say(`### container ${name}: ${url} (database ${db.kind}), librechat.yaml at ${ov.yamlTarget}, environment of docker-compose.override.yml: ${Object.keys(ov.env).join(', ')}`);
+    say(`### ${replicas === 1 ? `container ${name}: ${url}` : `${replicas} containers (${names.join(', ')}): ${urls.join(', ')}${report.redis ? `, Redis ${redisUri}` : ', without Redis'}`} (database ${db.kind} through the cut proxy on 127.0.0.1:${proxy.port}), librechat.yaml at ${ov.yamlTarget}, environment of docker-compose.override.yml: ${Object.keys(ov.env).join(', ')}`);
     t0 = Date.now();
-    const boot = await waitForConfig(url, name, 240_000);
-    if (!boot.up) {
-      say(capture(podman('logs', '--tail', '60', name), { stdio: ['ignore', 'pipe', 'pipe'] }));
-      step('LibreChat answers /api/config', false, boot.why);
+    const boots = await Promise.all(urls.map((u, i) => waitForConfig(u, names[i], 300_000)));
+    const down = boots.findIndex((b) => !b.up);
+    if (down >= 0) {
+      say(capture(podman('logs', '--tail', '60', names[down]), { stdio: ['ignore', 'pipe', 'pipe'] }));
+      step('LibreChat answers /api/config', false, `${names[down]}: ${boots[down].why}`);
       throw new Error('LibreChat did not come up in the container');
     }
-    report.bootSeconds = boot.seconds;
-    step(`LibreChat answers /api/config after ${boot.seconds} s`, true);
+    report.bootSeconds = Math.max(...boots.map((b) => b.seconds));
+    step(`LibreChat answers /api/config after ${report.bootSeconds} s${replicas > 1 ? ` (${replicas} containers)` : ''}`, true);
 
     // 5. the CLI inside the running container (its environment, /app as the working directory)
     const exec = (...args) => run(podman('exec', name, ...args), { quiet: true });
@@ -342,13 +433,22 @@ async function main() {
     say(doc.out.trimEnd());
     step('npx shinegold-sso doctor passes', doc.code === 0, doc.out.trim().split('\n').pop());
 
-    // 6. HTTP checks against the container
-    say(`### HTTP checks against ${url}`);
+    // The image's own bcryptjs hashes the break-glass passwords the suite seeds (the hash the
+    // chat in the image accepts): copied out of the container into a folder the suite is given
+    // as LIBRECHAT_DIR.
+    const lcDir = path.join(tmp, 'librechat');
+    const bcryptAt = (await exec('node', '-p', "require('path').dirname(require.resolve('bcryptjs/package.json', { paths: ['/app/api', '/app'] }))")).out.trim();
+    fs.mkdirSync(path.join(lcDir, 'node_modules'), { recursive: true });
+    capture(podman('cp', `${name}:${bcryptAt}`, path.join(lcDir, 'node_modules', 'bcryptjs')));
+
+    // 6. HTTP checks against the container(s)
+    say(`### HTTP checks against ${urls.join(', ')}`);
     const checked = await checkTarget({
-      url, chatOrigin, mongoUri, secret, issuer, audience, version, configFile,
+      tmp, url, urls, chatOrigin, mongoUri, secret, issuer, audience, version, configFile, lcDir, replicaCmd, dbControl: proxy.controlUrl,
       cookieName: section.cookieName, loginUrl: section.session.loginUrl, logoutUrl: section.session.logoutUrl,
     });
     report.suite = checked.kind;
+    if (checked.summary) report.contract = checked.summary;
     for (const r of checked.results) step(r.name, r.pass, r.detail);
   } finally {
     await cleanup();
