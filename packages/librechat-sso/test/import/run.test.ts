@@ -213,7 +213,8 @@ describe('a line over the size cap', () => {
         [giantLine + 1, 'created'],
       ]);
       expect(rows[1].reason).toMatch(new RegExp(`^line ${giantLine} is (${GIANT_MB * 1024 * 1024 + head.length + (format === 'jsonl' ? 2 : 1)} bytes long, )?over the limit of 1048576 bytes for a row$`));
-      expect(r.peakMb - basePeakMb).toBeLessThan(48);
+      // 64 MB of slack for the collector under load: the line alone would be 160 MB.
+      expect(r.peakMb - basePeakMb).toBeLessThan(64);
     } finally {
       rmSync(file, { force: true });
     }
