@@ -17,43 +17,14 @@ import { claims, config, sign } from '../../../../test/helpers/tokens';
 process.env.JWT_SECRET ||= 'outage-access-secret-32-bytes-long!!!';
 process.env.JWT_REFRESH_SECRET ||= 'outage-refresh-secret-32-bytes-long!!';
 
-/** A loopback TCP proxy in front of the test database that can be cut and restored. */
-async function cuttableProxy(target: URL) {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server;
-  const listen = (port = 0) =>
-    new Promise<number>((resolve, reject) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect(Number(target.port), target.hostname);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => s.destroy());
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
-    });
-  const port = await listen();
-  return {
-    port,
-    cut: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    }),
-    restore: () => listen(port),
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
+// The cut-able loopback proxy the contract suite and verify use (scripts/lib/cut-proxy.js).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { startCutProxy } = require('../../../../scripts/lib/cut-proxy');
 
 it('answers within 5 s while the database is gone, and leaves nothing half-written', async () => {
   const name = testDbName(__filename);
   const direct = new URL(dbUri(name));
-  const proxy = await cuttableProxy(direct);
+  const proxy = await startCutProxy({ target: `${direct.hostname}:${direct.port}` });
   const viaProxy = new URL(direct.toString());
   viaProxy.port = String(proxy.port);
   const m = new mongoose.Mongoose();
