@@ -25,41 +25,14 @@ function chromiumAvailable() {
 }
 
 async function walk({ main, chat, users, shots, timeoutMs = 40_000, log = () => undefined }) {
-  const { chromium } = require('playwright-core');
-  fs.mkdirSync(shots, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--host-resolver-rules=MAP *.shinegold.test 127.0.0.1, MAP shinegold.test 127.0.0.1',
-    ],
-  });
-  const steps = [];
+  const browser = await launch();
   const context = await browser.newContext();
   context.setDefaultTimeout(timeoutMs);
   const page = await context.newPage();
   const chatHost = new URL(chat).host;
   const mainOrigin = new URL(main).origin;
+  const { steps, step } = stepper(page, shots, log);
 
-  const step = async (name, fn) => {
-    const shot = path.join(shots, `${String(steps.length).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
-    let ok = false;
-    let detail;
-    try {
-      detail = await fn();
-      ok = true;
-    } catch (e) {
-      detail = e.message.split('\n')[0];
-    }
-    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
-    steps.push({ name, ok, detail, shot });
-    log(`${ok ? 'PASS' : 'FAIL'}: ${name}${detail ? ` (${detail})` : ''}`);
-    return ok;
-  };
   /** Resolves with the user of the next successful bridge/refresh answer seen on the chat host. */
   const nextLogin = () =>
     page
