@@ -14,32 +14,19 @@
  *   res.setHeader('Set-Cookie', kit.logoutCookie());
  *   await kit.sendBackchannelLogout({ sub: user.id, sid });
  */
-import { randomUUID, createSecretKey } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
 import { authenticationClaims, profileClaims } from './claims';
-
 import { postToken } from './post';
+import { inTwoMinutes, signer } from './sign';
 import type { KitOptions, MainSiteUser } from './types';
 
 export type { KitOptions, MainSiteUser } from './types';
 
 export function createMainSiteKit(opts: KitOptions) {
-  const alg = opts.alg ?? (opts.secret ? 'HS256' : undefined);
-  if (!alg) throw new TypeError('main-site-kit: give secret (HS256) or privateKey with alg');
-  if (opts.secret && Buffer.byteLength(opts.secret) < 32) throw new TypeError('main-site-kit: the secret must be at least 32 bytes');
-  const key = opts.secret ? createSecretKey(Buffer.from(opts.secret)) : opts.privateKey!;
+  const sign = signer(opts);
   const cookieName = opts.cookieName ?? 'sg_session';
   const ttl = opts.ttlSeconds ?? 3600;
   const secure = opts.chatOrigin.startsWith('https://');
-
-  const sign = (claims: Record<string, unknown>, exp: number) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg, typ: 'JWT', ...(opts.kid ? { kid: opts.kid } : {}) })
-      .setIssuer(opts.issuer)
-      .setAudience(opts.audience)
-      .setIssuedAt()
-      .setExpirationTime(exp)
-      .sign(key);
 
   return {
     /**
@@ -86,7 +73,7 @@ export function createMainSiteKit(opts: KitOptions) {
       if (!target.sub && !target.sid) throw new TypeError('signLogoutToken: give sub or sid');
       return sign(
         { ...target, jti: randomUUID(), events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
-        Math.floor(Date.now() / 1000) + 120,
+        inTwoMinutes(),
       );
     },
 

@@ -14,10 +14,10 @@
  *   await sendLifecycleEvent(kitOptions, { event: 'credits.granted', userId, key: `order-${order.id}`, points: 50 });
  *   await sendLifecycleEvent(kitOptions, { event: 'credits.set', userId, points: user.points });
  */
-import { createSecretKey, randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
 import { profileClaims } from './claims';
 import { postToken } from './post';
+import { inTwoMinutes, signer } from './sign';
 import type { KitOptions, MainSiteUser } from './types';
 
 export type LifecycleEventName = 'user.updated' | 'user.banned' | 'user.unbanned' | 'user.deleted' | 'credits.granted' | 'credits.set';
@@ -58,27 +58,21 @@ function creditsClaim(e: LifecycleEvent): Record<string, unknown> {
 
 /** Signs the lifecycle token (valid 2 minutes). */
 export function signLifecycleToken(opts: KitOptions, e: LifecycleEvent): Promise<string> {
-  const alg = opts.alg ?? (opts.secret ? 'HS256' : undefined);
-  if (!alg) throw new TypeError('main-site-kit: give secret (HS256) or privateKey with alg');
-  if (opts.secret && Buffer.byteLength(opts.secret) < 32) throw new TypeError('main-site-kit: the secret must be at least 32 bytes');
-  const key = opts.secret ? createSecretKey(Buffer.from(opts.secret)) : opts.privateKey!;
+  const sign = signer(opts);
   const sub = e.event === 'user.updated' ? e.user.id : e.userId;
   const credits = creditsClaim(e);
   if (typeof sub !== 'string' || sub === '') throw new TypeError('signLifecycleToken: the user id is required');
-  return new SignJWT({
-    sub,
-    jti: randomUUID(),
-    event: e.event,
-    ...(e.event === 'user.updated' ? { user: profileClaims(e.user) } : {}),
-    ...credits,
-    ...(e.dryRun ? { dry_run: true } : {}),
-  })
-    .setProtectedHeader({ alg, typ: 'JWT', ...(opts.kid ? { kid: opts.kid } : {}) })
-    .setIssuer(opts.issuer)
-    .setAudience(opts.audience)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 120)
-    .sign(key);
+  return sign(
+    {
+      sub,
+      jti: randomUUID(),
+      event: e.event,
+      ...(e.event === 'user.updated' ? { user: profileClaims(e.user) } : {}),
+      ...credits,
+      ...(e.dryRun ? { dry_run: true } : {}),
+    },
+    inTwoMinutes(),
+  );
 }
 
 /**

@@ -10,9 +10,9 @@
  *   for await (const row of usage.rows) await billing.record(row.sub, row.model, row.tokenCredits);
  *   // one person: fetchUsage(kitOptions, { userId: user.id, since });   CSV: { format: 'csv' } and read usage.text()
  */
-import { createSecretKey, randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
 import { postToken } from './post';
+import { inTwoMinutes, signer } from './sign';
 import type { KitOptions } from './types';
 
 export interface UsageQuery {
@@ -48,19 +48,10 @@ export interface UsageReply {
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 export function signUsageToken(opts: KitOptions, q: UsageQuery): Promise<string> {
-  const alg = opts.alg ?? (opts.secret ? 'HS256' : undefined);
-  if (!alg) throw new TypeError('main-site-kit: give secret (HS256) or privateKey with alg');
-  if (opts.secret && Buffer.byteLength(opts.secret) < 32) throw new TypeError('main-site-kit: the secret must be at least 32 bytes');
+  const sign = signer(opts);
   if (!(q.since instanceof Date) || Number.isNaN(q.since.getTime())) throw new TypeError('fetchUsage: since must be a Date');
-  const key = opts.secret ? createSecretKey(Buffer.from(opts.secret)) : opts.privateKey!;
   const usage = { since: seconds(q.since), ...(q.until ? { until: seconds(q.until) } : {}), ...(q.userId ? {} : { all: true }), ...(q.format ? { format: q.format } : {}) };
-  return new SignJWT({ ...(q.userId ? { sub: q.userId } : {}), jti: randomUUID(), event: 'usage.read', usage })
-    .setProtectedHeader({ alg, typ: 'JWT', ...(opts.kid ? { kid: opts.kid } : {}) })
-    .setIssuer(opts.issuer)
-    .setAudience(opts.audience)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 120)
-    .sign(key);
+  return sign({ ...(q.userId ? { sub: q.userId } : {}), jti: randomUUID(), event: 'usage.read', usage }, inTwoMinutes());
 }
 
 async function* ndjson(body: ReadableStream<Uint8Array> | null): AsyncGenerator<UsageRow> {
