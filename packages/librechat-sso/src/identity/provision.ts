@@ -168,7 +168,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     return { plan, stale: !mayWrite, marks, tol };
   }
 
-  async function writeSync(user: UserDoc, mapping: IdentityDoc, identity: Identity, source: Source, plan: SyncPlan, tol: number, created: boolean, linked: boolean, stale: boolean) {
+  async function writeSync(user: UserDoc, mapping: IdentityDoc, identity: Identity, source: Source, plan: SyncPlan, tol: number, created: boolean, stale: boolean) {
     let current = user;
     const t = identity.issuedAt;
     const eventTime = source !== 'login' && t !== undefined ? t : undefined;
@@ -339,7 +339,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     const k = await standing(user, mapping, identity, source);
     // A new account already holds the identity's profile: only what creation did not set is synced.
     const plan = created ? planSync(user, null, identity, config, await syncFacts(user, identity, source)) : k.plan;
-    const written = await writeSync(user, mapping, identity, source, plan, k.tol, created, linked, k.stale);
+    const written = await writeSync(user, mapping, identity, source, plan, k.tol, created, k.stale);
     return { user: written.user, mapping: written.mapping, decision, created, linked, sync: written.stale && !created ? EMPTY_PLAN : plan, stale: written.stale };
   }
 
