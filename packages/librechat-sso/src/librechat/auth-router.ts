@@ -41,14 +41,14 @@ export function createAuthRouter(sso: ShinegoldSSO, opts: { env?: Env } = {}): R
   const cookieOpts = (expires: Date) => ({ expires, httpOnly: true, secure: lc.secureCookies, sameSite: 'strict' as const });
 
   router.post('/refresh', async (req: Request, res: Response, next: NextFunction) => {
-    // Within a bounded time, whatever the database does (deadline.ts); and LibreChat's own refresh
-    // is not asked while the connection is known to be down (it would wait for it).
+    // Within a bounded time, whatever the database does (deadline.ts). The bridge's own work is
+    // always tried (the deadline bounds it, and it is what finds the database back); LibreChat's
+    // own refresh is not asked while the connection is known to be down (it would wait for it).
+    const decided = await withDeadline(bridge.decide({ cookieHeader: req.headers.cookie, session: readSession(req.headers.cookie, refreshSecret) })).catch(
+      (e: { code?: string }) => ({ kind: 'unavailable', code: e?.code ?? 'SG_DB_UNAVAILABLE' }) as const,
+    );
     const down = sso.store.mongoose.connection.readyState !== 1;
-    const d = down
-      ? ({ kind: 'unavailable', code: 'SG_DB_UNAVAILABLE' } as const)
-      : await withDeadline(bridge.decide({ cookieHeader: req.headers.cookie, session: readSession(req.headers.cookie, refreshSecret) })).catch(
-          (e: { code?: string }) => ({ kind: 'unavailable', code: e?.code ?? 'SG_DB_UNAVAILABLE' }) as const,
-        );
+    const d = decided.kind === 'passthrough' && down ? ({ kind: 'unavailable', code: 'SG_DB_UNAVAILABLE' } as const) : decided;
     switch (d.kind) {
       case 'passthrough':
         return next();
