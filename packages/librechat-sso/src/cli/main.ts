@@ -20,7 +20,9 @@ import { verifyToken } from './verify-token';
 
 const USAGE = `usage: shinegold-sso <command>
 
-  check-config   validate the shinegold: section of librechat.yaml (CONFIG_PATH or ./librechat.yaml)
+  check-config [FILE]
+                 validate the shinegold: section of FILE (default CONFIG_PATH or ./librechat.yaml)
+                 and the environment as LibreChat's start would; exit 1 if it would refuse
   verify-token   read a token (or a cookie header) on stdin; print the decision
                  (exit 0 accepted, 1 refused, 2 no token or broken)
   import FILE    import main-site users (JSONL or CSV) into LibreChat's database (MONGO_URI), in batches:
@@ -43,13 +45,27 @@ With MONGO_URI set, verify-token also shows the LibreChat user the token maps to
  * re-runs itself once with a bounded heap, unless the operator chose a limit (NODE_OPTIONS or a
  * flag), so its memory stays bounded by default. SHINEGOLD_IMPORT_HEAP_MB=0 turns this off.
  */
+const CHILD_MARK = 'SHINEGOLD_IMPORT_CHILD';
+
+/** In the bounded-heap child: stop when the parent is gone (its end of the IPC channel closes). */
+function followParent(): void {
+  if (process.env[CHILD_MARK] !== '1' || !process.send) return;
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  (process as unknown as { channel?: { unref(): void } }).channel?.unref();
+}
+
 function boundedHeapChild(argv: string[]): Promise<number> | undefined {
   const mb = Number(process.env.SHINEGOLD_IMPORT_HEAP_MB ?? 192);
   const chosen = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('max-old-space-size'));
   if (!(mb > 0) || chosen) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${mb}`, __filename, ...argv], { stdio: 'inherit' });
+  // The IPC channel is how the child learns that this process is gone, even by SIGKILL, which
+  // cannot be forwarded: it then stops as it would on SIGTERM (an import is safe to re-run).
+  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${mb}`, __filename, ...argv], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [CHILD_MARK]: '1' },
+  });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? exitForSignal(signal))));
 }
@@ -71,12 +87,13 @@ function commandOf(argv: string[]): string | undefined {
 async function main(argv: string[]): Promise<number> {
   const cmd = commandOf(argv);
   if (cmd === 'import') {
+    followParent();
     const child = boundedHeapChild(argv);
     if (child) return child;
   }
   switch (cmd) {
     case 'check-config':
-      return checkConfig(process.stdout);
+      return checkConfig(process.stdout, process.env, argv.slice(1));
     case 'verify-token':
       return verifyToken(process.stdin, process.stdout, process.env, argv.slice(1));
     case 'import':

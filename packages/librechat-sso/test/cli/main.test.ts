@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { runCli } from '../../../../test/helpers/cli';
 import { claims, nowSec, sign } from '../../../../test/helpers/tokens';
 
@@ -18,6 +21,28 @@ describe('shinegold-sso check-config', () => {
     const r = run(['check-config'], '', { SHINEGOLD_JWT_SECRET: 'short', SHINEGOLD_JWKS_URI: 'http://x' });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/problem: .*more than one kind of key/);
+  });
+
+  it('checks the file it is given instead of CONFIG_PATH', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sg-check-config-'));
+    const file = path.join(dir, 'other.yaml');
+    // The example librechat.yaml, with one thing wrong in it.
+    const example = readFileSync(path.resolve(__dirname, '../../../../librechat.yaml'), 'utf8');
+    writeFileSync(file, example.replace(/cookieName: sg_session/, 'cookieName: "bad cookie"'));
+    const r = run(['check-config', file]);
+    expect(r.stdout.split('\n')[0]).toBe(`${file}: 1 problem(s); LibreChat would not start:`);
+    expect(r.stdout.split('\n')[1]).toBe('problem: shinegold.cookieName is not a valid cookie name, got "bad cookie".');
+    expect(r.status).toBe(1);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints its usage for --help and refuses a missing file or an unknown option with exit 2', () => {
+    const help = run(['check-config', '--help']);
+    expect([help.status, help.stdout.split('\n')[0]]).toEqual([0, 'usage: shinegold-sso check-config [FILE]']);
+    const missing = run(['check-config', '/nonexistent/librechat.yaml']);
+    expect([missing.status, missing.stdout.split('\n')[0]]).toEqual([2, 'check-config: /nonexistent/librechat.yaml does not exist']);
+    const unknown = run(['check-config', '--strict']);
+    expect([unknown.status, unknown.stdout.split('\n')[0]]).toEqual([2, expect.stringMatching(/^check-config: Unknown option '--strict'/)]);
   });
 });
 

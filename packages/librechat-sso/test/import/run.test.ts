@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI, cliEnv, runCli } from '../../../../test/helpers/cli';
@@ -293,4 +293,36 @@ it('with --exported-at never writes an older export over a newer one, and refuse
   expect((await db.store.User.findOne({ shinegoldUserId: 'exp-1' }).lean<{ name: string }>())!.name).toBe('Newer');
   const bad = run([write('Bad'), '--exported-at', 'yesterday']);
   expect([bad.status, bad.stderr.split('\n')[0]]).toEqual([2, '--exported-at takes an ISO 8601 time (2026-12-01T08:00:00Z) or seconds since the epoch, not yesterday']);
+});
+
+it('stops the bounded-heap child when the import it was started by is killed outright (SIGKILL)', async () => {
+  // The rows come from a pipe that stays open, so the import waits for more, in its child.
+  const fifo = path.join(dir, 'rows.fifo');
+  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  const writer = openSync(fifo, constants.O_RDWR); // a writer that never writes (Linux: does not block)
+  const parent = spawn(process.execPath, [CLI, 'import', fifo], { env: cliEnv({ MONGO_URI: db.uri }), stdio: 'ignore' });
+  const childOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  let kids: number[] = [];
+  for (let i = 0; i < 100 && kids.length === 0; i++) {
+    kids = childOf(parent.pid!);
+    if (kids.length === 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(kids).toHaveLength(1);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  expect(alive(kids[0])).toBe(true);
+  parent.kill('SIGKILL');
+  let gone = false;
+  for (let i = 0; i < 100 && !gone; i++) {
+    gone = !alive(kids[0]);
+    if (!gone) await new Promise((r) => setTimeout(r, 50));
+  }
+  closeSync(writer);
+  expect(gone).toBe(true);
 });
