@@ -21,6 +21,19 @@ process.env.JWT_REFRESH_SECRET ||= 'outage-refresh-secret-32-bytes-long!!';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { startCutProxy } = require('../../../../scripts/lib/cut-proxy');
 
+/** Whether the connection answers a ping within 15 s (each try bounded to 2 s). */
+async function connectionBack(m: mongoose.Mongoose): Promise<boolean> {
+  for (const until = Date.now() + 15_000; Date.now() < until; ) {
+    const ping = m.connection.db!.admin().ping().then(
+      () => true,
+      () => false,
+    );
+    if (await Promise.race([ping, new Promise<boolean>((r) => setTimeout(() => r(false), 2_000).unref())])) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
 it('answers within 5 s while the database is gone, and leaves nothing half-written', async () => {
   const name = testDbName(__filename);
   const direct = new URL(dbUri(name));
@@ -29,8 +42,23 @@ it('answers within 5 s while the database is gone, and leaves nothing half-writt
   viaProxy.port = String(proxy.port);
   const m = new mongoose.Mongoose();
   m.set('strictQuery', false);
-  await m.connect(viaProxy.toString(), { autoIndex: false, bufferCommands: false, heartbeatFrequencyMS: 1000 });
+  // As LibreChat connects (api/db/connect.js): no buffering, the driver's own monitoring.
+  //
+  // The MongoDB driver (6.20, the one LibreChat's mongoose brings) has a flaw this test met about
+  // one run in four on a loaded machine: when the connection closes while the driver's monitor
+  // has a heartbeat `hello` in flight on it, that check never ends, the monitor stops for good
+  // and the pool stays paused after the database is back (seen: monitor state "monitoring" on a
+  // closed connection, no heartbeat event for over 2 minutes). No code of ours can end that
+  // check, and LibreChat would not reconnect either; docs/design.md says what an operator
+  // does. The test cuts the database at a moment when no heartbeat is in flight (known from the
+  // driver's public heartbeat events, in the same tick as the cut), so it measures the add-on,
+  // not that flaw.
+  await m.connect(viaProxy.toString(), { autoIndex: false, bufferCommands: false });
   await createStore(m, dataSchemas as any).ensureIndexes();
+  let heartbeatInFlight = false;
+  const client = m.connection.getClient();
+  client.on('serverHeartbeatStarted', () => (heartbeatInFlight = true));
+  for (const ended of ['serverHeartbeatSucceeded', 'serverHeartbeatFailed'] as const) client.on(ended, () => (heartbeatInFlight = false));
   const sso = createShinegoldSSO({ config: config(), mongoose: m, dataSchemas: dataSchemas as any, audit: () => undefined });
   const server = createHarness(sso).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -60,6 +88,7 @@ it('answers within 5 s while the database is gone, and leaves nothing half-writt
     }
   })();
   await new Promise((r) => setTimeout(r, 1000));
+  while (heartbeatInFlight) await new Promise((r) => setTimeout(r, 5));
   await proxy.cut();
   await new Promise((r) => setTimeout(r, 12_000));
   await proxy.restore();
@@ -72,6 +101,16 @@ it('answers within 5 s while the database is gone, and leaves nothing half-writt
   for (const a of unavailable) expect([a.retryAfter, a.code]).toEqual(['5', 'SG_DB_UNAVAILABLE']);
   expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
 
+  // The driver's flaw above can still strike (a check begun in the instant before the driver saw
+  // the cut): when the connection is not back 15 s after the database is, the process reconnects,
+  // as the restart the flaw needs would, and says so. What follows holds either way.
+  if (!(await connectionBack(m))) {
+    process.stderr.write('outage test: the MongoDB driver did not reconnect (its monitor stalled, docs/design.md); reconnecting as a restarted process would\n');
+    await m.disconnect();
+    await m.connect(viaProxy.toString(), { autoIndex: false, bufferCommands: false });
+    expect(await connectionBack(m)).toBe(true);
+  }
+
   // Back: let the work that was cut off finish, then everyone signs in, once each. A 503 right
   // after the outage (work cut off still holding a creation lease) says Retry-After, and the
   // browser does retry: at most twice here.
@@ -82,7 +121,8 @@ it('answers within 5 s while the database is gone, and leaves nothing half-writt
       await new Promise((w) => setTimeout(w, 5_000));
       r = await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: `sg_session=${tokens.get(p)}` } });
     }
-    expect([p, r.status]).toEqual([p, 200]);
+    const code = r.status === 200 ? undefined : ((await r.json().catch(() => ({}))) as { code?: string }).code;
+    expect([p, r.status, code]).toEqual([p, 200, undefined]);
   }
   const check = new mongoose.Mongoose();
   await check.connect(direct.toString(), { autoIndex: false });
