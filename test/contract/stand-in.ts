@@ -52,12 +52,23 @@ export async function standInTarget(): Promise<Target> {
   viaProxy.port = String(proxy.port);
 
   const running: Array<{ server: Server; m: mongoose.Mongoose }> = [];
+  // The replicas' drivers with a heartbeat in flight. The database is cut only when there is none:
+  // LibreChat's MongoDB driver can stall for good when a connection is cut under an in-flight
+  // heartbeat (docs/design.md, "When the database is away"), and the suite measures the add-on.
+  const heartbeats = new Set<unknown>();
+  const cut = async () => {
+    for (const until = Date.now() + 15_000; heartbeats.size > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 5));
+    await proxy.cut();
+  };
   /** One replica: its own mongoose connection, add-on instance and HTTP server. */
   const replica = async (port = 0) => {
     const m = new mongoose.Mongoose();
     m.set('strictQuery', false);
-    // As LibreChat connects: no buffering while disconnected.
-    await m.connect(viaProxy.toString(), { autoIndex: false, bufferCommands: false, heartbeatFrequencyMS: 1000, serverSelectionTimeoutMS: 30_000 });
+    // As LibreChat connects: no buffering while disconnected, the driver's own heartbeat.
+    await m.connect(viaProxy.toString(), { autoIndex: false, bufferCommands: false, serverSelectionTimeoutMS: 30_000 });
+    const client = m.connection.getClient();
+    client.on('serverHeartbeatStarted', () => heartbeats.add(client));
+    for (const ended of ['serverHeartbeatSucceeded', 'serverHeartbeatFailed'] as const) client.on(ended, () => heartbeats.delete(client));
     const sso = createShinegoldSSO({ config, mongoose: m, dataSchemas: dataSchemas as never, audit: () => undefined });
     await sso.store.ensureIndexes();
     const server = createServer(createLibreChatStandIn(sso, { env, refreshMs: 1000 }) as never);
@@ -83,7 +94,7 @@ export async function standInTarget(): Promise<Target> {
     mongoUri: db.uri,
     hashPassword: async (pw) => hashPassword(pw),
     startReplica: () => replica(),
-    database: { cut: () => proxy.cut(), restore: () => proxy.restore() },
+    database: { cut, restore: () => proxy.restore() },
     close: async () => {
       for (const r of [...running]) {
         r.server.closeAllConnections();
