@@ -6,7 +6,7 @@ import * as dataSchemas from '@librechat/data-schemas';
 import { createShinegoldSSO } from '../../packages/librechat-sso/src';
 import { loadConfig } from '../../packages/librechat-sso/src/config/load';
 import { createLibreChatStandIn, hashPassword } from '../../packages/sandbox/src';
-import { openTestDb } from '../helpers/db';
+import { heartbeatWatch, openTestDb } from '../helpers/db';
 import { freePort, Target } from './target';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -52,12 +52,10 @@ export async function standInTarget(): Promise<Target> {
   viaProxy.port = String(proxy.port);
 
   const running: Array<{ server: Server; m: mongoose.Mongoose }> = [];
-  // The replicas' drivers with a heartbeat in flight. The database is cut only when there is none:
-  // LibreChat's MongoDB driver can stall for good when a connection is cut under an in-flight
-  // heartbeat (docs/design.md, "When the database is away"), and the suite measures the add-on.
-  const heartbeats = new Set<unknown>();
+  // The database is cut only while no replica's driver has a heartbeat in flight (heartbeatWatch).
+  const heartbeats = heartbeatWatch();
   const cut = async () => {
-    for (const until = Date.now() + 15_000; heartbeats.size > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 5));
+    await heartbeats.idle();
     await proxy.cut();
   };
   /** One replica: its own mongoose connection, add-on instance and HTTP server. */
@@ -66,9 +64,7 @@ export async function standInTarget(): Promise<Target> {
     m.set('strictQuery', false);
     // As LibreChat connects: no buffering while disconnected, the driver's own heartbeat.
     await m.connect(viaProxy.toString(), { autoIndex: false, bufferCommands: false, serverSelectionTimeoutMS: 30_000 });
-    const client = m.connection.getClient();
-    client.on('serverHeartbeatStarted', () => heartbeats.add(client));
-    for (const ended of ['serverHeartbeatSucceeded', 'serverHeartbeatFailed'] as const) client.on(ended, () => heartbeats.delete(client));
+    heartbeats.watch(m);
     const sso = createShinegoldSSO({ config, mongoose: m, dataSchemas: dataSchemas as never, audit: () => undefined });
     await sso.store.ensureIndexes();
     const server = createServer(createLibreChatStandIn(sso, { env, refreshMs: 1000 }) as never);

@@ -50,3 +50,24 @@ export async function openTestDb(file: string): Promise<TestDb> {
     },
   };
 }
+
+/**
+ * The drivers with a heartbeat in flight, so a test cuts the database only when there is none:
+ * LibreChat's MongoDB driver can stall for good when a connection is cut under an in-flight
+ * heartbeat (docs/design.md, "When the database is away"), and the tests measure the add-on.
+ * `idle()` resolves with no macrotask between it and the caller's next step (a cut in the same
+ * tick), or after `maxMs` whatever the drivers do.
+ */
+export function heartbeatWatch() {
+  const inFlight = new Set<unknown>();
+  return {
+    watch(m: mongoose.Mongoose): void {
+      const client = m.connection.getClient();
+      client.on('serverHeartbeatStarted', () => inFlight.add(client));
+      for (const ended of ['serverHeartbeatSucceeded', 'serverHeartbeatFailed'] as const) client.on(ended, () => inFlight.delete(client));
+    },
+    async idle(maxMs = 15_000): Promise<void> {
+      for (const until = Date.now() + maxMs; inFlight.size > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 5));
+    },
+  };
+}

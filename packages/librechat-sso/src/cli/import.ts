@@ -57,10 +57,12 @@ export async function importCommand(
     const needs = /Option '--([\w-]+)[^']*' argument missing/.exec((e as Error).message);
     return misuse(m ? `unknown option ${m[1]}` : needs ? `--${needs[1]} needs a value` : (e as Error).message);
   }
-  const flags = new Map<string, string | true>();
-  for (const [k, v] of Object.entries(parsed.values)) if (v !== undefined && v !== false) flags.set(`--${k}`, v === true ? true : String(v));
-  const positional = parsed.positionals;
-  const opt = (name: string) => (typeof flags.get(name) === 'string' ? (flags.get(name) as string) : undefined);
+  const { values, positionals: positional } = parsed;
+  const opt = (name: string) => {
+    const v = values[name.slice(2)];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const has = (name: string) => values[name.slice(2)] === true;
   const int = (name: string, dflt: number) => {
     const v = opt(name);
     return v === undefined ? dflt : /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : NaN;
@@ -83,7 +85,7 @@ export async function importCommand(
   const asOf = exportedAt === undefined ? undefined : /^\d+$/.test(exportedAt) ? Number(exportedAt) : Math.floor(Date.parse(exportedAt) / 1000);
   if (asOf !== undefined && !Number.isFinite(asOf)) return misuse(`--exported-at takes an ISO 8601 time (2026-12-01T08:00:00Z) or seconds since the epoch, not ${exportedAt}`);
   const report = opt('--report');
-  if (flags.has('--resume') && !report) return misuse('--resume needs --report (the report is the checkpoint)');
+  if (has('--resume') && !report) return misuse('--resume needs --report (the report is the checkpoint)');
   if (!env.MONGO_URI) {
     err.write("MONGO_URI is not set: it must name LibreChat's database.\n");
     return 2;
@@ -110,8 +112,8 @@ export async function importCommand(
     throw e;
   }
 
-  const dryRun = flags.has('--dry-run');
-  const resume = flags.has('--resume');
+  const dryRun = has('--dry-run');
+  const resume = has('--resume');
   const skipLines = report && resume ? await reportedLines(report) : new Set<number>();
   const writer = report ? openReport(report, resume) : undefined;
 
@@ -138,7 +140,7 @@ export async function importCommand(
     }
 
     // Columns the import does not use: said once each (or, with --strict, the row is invalid).
-    const columns = unknownColumns(config, { strict: flags.has('--strict'), warn: (m) => err.write(`${printable(m)}\n`) });
+    const columns = unknownColumns(config, { strict: has('--strict'), warn: (m) => err.write(`${printable(m)}\n`) });
     const rows = source.rows;
     const checked = (async function* () {
       for await (const row of rows) yield columns(row);
@@ -150,7 +152,7 @@ export async function importCommand(
       progress.add(results.length);
     };
     let summary: ImportSummary;
-    if (flags.has('--per-row')) {
+    if (has('--per-row')) {
       summary = await runImport(checked, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, concurrency, asOf }, (r) => onResults([r]));
     } else {
       summary = await runBatchedImport(checked, { config, store: sso.store, provisioner: sso.provisioner, dryRun, skipLines, batchSize, updateChunk, asOf }, onResults);

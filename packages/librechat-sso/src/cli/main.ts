@@ -39,21 +39,21 @@ const USAGE = `usage: shinegold-sso <command>
 Keys come from the environment: SHINEGOLD_JWT_SECRET, SHINEGOLD_JWT_PUBLIC_KEY or SHINEGOLD_JWKS_URI.
 With MONGO_URI set, verify-token also shows the LibreChat user the token maps to (read only).`;
 
-/**
- * An import streams any number of rows with a small live heap (about 70 MB), but V8 sizes its
- * heap to the machine and lets garbage pile up first (300 MB on a 100k-row run). The import
- * re-runs itself once with a bounded heap, unless the operator chose a limit (NODE_OPTIONS or a
- * flag), so its memory stays bounded by default. SHINEGOLD_IMPORT_HEAP_MB=0 turns this off.
- */
 const CHILD_MARK = 'SHINEGOLD_IMPORT_CHILD';
 
 /** In the bounded-heap child: stop when the parent is gone (its end of the IPC channel closes). */
 function followParent(): void {
   if (process.env[CHILD_MARK] !== '1' || !process.send) return;
   process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-  (process as unknown as { channel?: { unref(): void } }).channel?.unref();
+  process.channel?.unref();
 }
 
+/**
+ * An import streams any number of rows with a small live heap (about 70 MB), but V8 sizes its
+ * heap to the machine and lets garbage pile up first (300 MB on a 100k-row run). The import
+ * re-runs itself once with a bounded heap, unless the operator chose a limit (NODE_OPTIONS or a
+ * flag), so its memory stays bounded by default. SHINEGOLD_IMPORT_HEAP_MB=0 turns this off.
+ */
 function boundedHeapChild(argv: string[]): Promise<number> | undefined {
   const mb = Number(process.env.SHINEGOLD_IMPORT_HEAP_MB ?? 192);
   const chosen = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('max-old-space-size'));

@@ -4,7 +4,7 @@ import * as dataSchemas from '@librechat/data-schemas';
 import { createShinegoldSSO } from '../../src';
 import { createStore } from '../../src/store/models';
 import { createHarness } from '../../../../test/librechat-harness/server';
-import { dbUri, testDbName } from '../../../../test/helpers/db';
+import { dbUri, heartbeatWatch, testDbName } from '../../../../test/helpers/db';
 import { claims, config, sign } from '../../../../test/helpers/tokens';
 
 /**
@@ -50,15 +50,12 @@ it('answers within 5 s while the database is gone, and leaves nothing half-writt
   // and the pool stays paused after the database is back (seen: monitor state "monitoring" on a
   // closed connection, no heartbeat event for over 2 minutes). No code of ours can end that
   // check, and LibreChat would not reconnect either; docs/design.md says what an operator
-  // does. The test cuts the database at a moment when no heartbeat is in flight (known from the
-  // driver's public heartbeat events, in the same tick as the cut), so it measures the add-on,
-  // not that flaw.
+  // does. The test cuts the database at a moment when no heartbeat is in flight
+  // (test/helpers/db.ts heartbeatWatch), so it measures the add-on, not that flaw.
   await m.connect(viaProxy.toString(), { autoIndex: false, bufferCommands: false });
   await createStore(m, dataSchemas as any).ensureIndexes();
-  let heartbeatInFlight = false;
-  const client = m.connection.getClient();
-  client.on('serverHeartbeatStarted', () => (heartbeatInFlight = true));
-  for (const ended of ['serverHeartbeatSucceeded', 'serverHeartbeatFailed'] as const) client.on(ended, () => (heartbeatInFlight = false));
+  const heartbeats = heartbeatWatch();
+  heartbeats.watch(m);
   const sso = createShinegoldSSO({ config: config(), mongoose: m, dataSchemas: dataSchemas as any, audit: () => undefined });
   const server = createHarness(sso).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -88,7 +85,7 @@ it('answers within 5 s while the database is gone, and leaves nothing half-writt
     }
   })();
   await new Promise((r) => setTimeout(r, 1000));
-  while (heartbeatInFlight) await new Promise((r) => setTimeout(r, 5));
+  await heartbeats.idle();
   await proxy.cut();
   await new Promise((r) => setTimeout(r, 12_000));
   await proxy.restore();
