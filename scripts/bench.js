@@ -27,7 +27,8 @@
  * BENCH_WARMUP (300), BENCH_NEW_USERS (300), BENCH_RACE (50), BENCH_PHASE_TIMEOUT_MS (60000),
  * BENCH_BRIDGE_REQUESTS (1000), BENCH_BRIDGE_CONCURRENCY (1), BENCH_MEMORY_TOKENS (100000), BENCH_MEMORY_REPLAYS (5000),
  * BENCH_CREDITS_ROUNDS (50),
- * BENCH_STORM_PEOPLE (300), BENCH_REPLICA_PEOPLE (1000). BENCH_ONLY=credits runs section 6 alone.
+ * BENCH_STORM_PEOPLE (300), BENCH_REPLICA_PEOPLE (1000). BENCH_ONLY=credits runs section 6 alone,
+ * BENCH_ONLY=storm sections 7 and 8.
  * Results: a table on stdout, JSON in <os.tmpdir()>/shinegold-sso-bench-results.json (the
  * repository does not ignore bench-results.json, so nothing is written into the work tree).
  */
@@ -139,7 +140,8 @@ async function main() {
 
   try {
     const dbName = `sgsso_bench_${process.pid}_${Date.now().toString(36)}`;
-    await mongoose.connect(withDbName(db.uri, dbName), { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
+    // monitorCommands: section 7 counts the database commands of a first visit on each side.
+    await mongoose.connect(withDbName(db.uri, dbName), { autoIndex: false, serverSelectionTimeoutMS: 10_000, monitorCommands: true });
 
     const config = dist.loadConfig(
       {
@@ -169,6 +171,17 @@ async function main() {
     // of every comparison pay for them.
     await lib.libreChatIndexes(mongoose);
     const getUserById = store.methods.getUserById;
+    const keys = { issuer: ISSUER, audience: AUDIENCE, secret: SHINEGOLD_SECRET };
+    const storm = require('./bench/storm');
+    const firstVisits = async () => {
+      results.storm = await storm.storm({ authenticator, store, keys, people: STORM_PEOPLE, concurrency: CONCURRENCY, timeoutMs: PHASE_TIMEOUT_MS, log });
+      results.replicas = await storm.replicas({ uri: withDbName(db.uri, dbName), store, keys, people: REPLICA_PEOPLE, concurrency: CONCURRENCY, log });
+    };
+    if (ONLY === 'storm') {
+      await firstVisits();
+      storm.print(results, '-'.repeat(78));
+      return;
+    }
 
     // --- 1. known-user authentication ------------------------------------------------------
     const knownSub = 'bench-known-1';
@@ -267,10 +280,7 @@ async function main() {
     };
 
     // --- 7, 8. first visits against LibreChat's own first login; two processes ---------------
-    const keys = { issuer: ISSUER, audience: AUDIENCE, secret: SHINEGOLD_SECRET };
-    const storm = require('./bench/storm');
-    results.storm = await storm.storm({ authenticator, store, keys, people: STORM_PEOPLE, concurrency: CONCURRENCY, timeoutMs: PHASE_TIMEOUT_MS, log: (l) => process.stderr.write(`${l}\n`) });
-    results.replicas = await storm.replicas({ uri: withDbName(db.uri, dbName), store, keys, people: REPLICA_PEOPLE, concurrency: CONCURRENCY, log: (l) => process.stderr.write(`${l}\n`) });
+    await firstVisits();
 
     // --- 4. the session bridge against LibreChat's own refresh ------------------------------
     const sandbox = require('../packages/sandbox/dist');

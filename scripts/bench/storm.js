@@ -50,6 +50,7 @@ async function storm({ authenticator, store, keys, people, concurrency, timeoutM
       await m.generateToken(user, 15 * 60 * 1000);
     },
   };
+  const commands = await countCommands(store, sides, 20);
   const out = [];
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? ['ours', 'native'] : ['native', 'ours'];
@@ -64,11 +65,36 @@ async function storm({ authenticator, store, keys, people, concurrency, timeoutM
   const nativeMed = median(out.map((x) => x.native.perSec));
   return {
     description: `${people} distinct first visits x ${rounds} rounds at concurrency ${concurrency}, order swapped each round`,
+    commandsPerVisit: commands,
     rounds: out,
     medianPerSec: { ours: oursMed, native: nativeMed },
     ratioOursOverNative: round(oursMed / nativeMed, 3),
     goal: '>= 0.7',
   };
+}
+
+/**
+ * Database commands per first visit on each side, counted by the driver's command monitoring
+ * (the connection must be made with `monitorCommands: true`) over `n` visits one at a time,
+ * before the timed rounds; by command name.
+ */
+async function countCommands(store, sides, n) {
+  const client = store.mongoose.connection.getClient();
+  const out = {};
+  for (const side of ['ours', 'native']) {
+    const visit = sides[side]('count');
+    const seen = {};
+    const on = (e) => (seen[e.commandName] = (seen[e.commandName] || 0) + 1);
+    client.on('commandStarted', on);
+    try {
+      for (let i = 0; i < n; i++) await visit(i);
+    } finally {
+      client.off('commandStarted', on);
+    }
+    const total = Object.values(seen).reduce((a, b) => a + b, 0);
+    out[side] = { total: round(total / n, 2), byCommand: Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, round(v / n, 2)])) };
+  }
+  return out;
 }
 
 /** Two processes, one database: every person visited by both at the same moment. */
@@ -115,6 +141,8 @@ async function replicas({ uri, store, keys, people, concurrency, log }) {
 function print(r, line) {
   const s = r.storm;
   console.log(`7. First visits against LibreChat's own first login: ${s.description}`);
+  const c = s.commandsPerVisit;
+  if (c) console.log(`   database commands per visit: ours ${c.ours.total} (${fmt(c.ours.byCommand)}), native ${c.native.total} (${fmt(c.native.byCommand)})`);
   for (const x of s.rounds) {
     console.log(`   round ${x.round} (${x.order}): ours ${x.ours.perSec} users/s (p99 ${x.ours.latencyMs.p99} ms, ${x.ours.errors} errors), native ${x.native.perSec} users/s (p99 ${x.native.latencyMs.p99} ms, ${x.native.errors} errors)`);
   }
@@ -126,5 +154,7 @@ function print(r, line) {
   console.log(`   wall ${p.wallMs} ms, ${p.visitsPerSec} visits/s; users ${p.users}, mappings ${p.mappings}, people with more than one user ${p.peopleWithMoreThanOneUser}, leases left ${p.leasesLeft} -> one each: ${p.oneEach ? 'yes' : 'NO'}`);
   console.log(line);
 }
+
+const fmt = (by) => Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ');
 
 module.exports = { storm, replicas, print };

@@ -97,10 +97,16 @@ export function createAuthenticator(deps: {
       const judged = await judge(src);
       identity = judged.identity;
       provider = judged.token.provider.name;
-      if (opts.sessionCheck !== false && (await sessionLoggedOut(identity))) {
-        throw new SsoRefusal('SG_TOKEN_LOGGED_OUT', { reason: 'session logged out' });
-      }
-      const result = await provisioner.provision(identity, 'login');
+      // The session's logout check runs beside the provisioner's first read; nothing is written
+      // before it passed.
+      const gate =
+        opts.sessionCheck !== false && identity.sessionId
+          ? sessionLoggedOut(judged.identity).then((out) => {
+              if (out) throw new SsoRefusal('SG_TOKEN_LOGGED_OUT', { reason: 'session logged out' });
+            })
+          : undefined;
+      gate?.catch(() => undefined); // awaited by provision; this only keeps an early failure from being unhandled
+      const result = await provisioner.provision(identity, 'login', { gate });
       const userId = String(result.user._id);
       const person = { provider, externalId: identity.externalId, userId };
       await applyCredits(result, identity, person);

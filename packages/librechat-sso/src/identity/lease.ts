@@ -4,7 +4,9 @@ import { IdentityDoc, identityKey, Store } from '../store/models';
 
 /**
  * The creation lease: how exactly one request, on any replica, creates or links the LibreChat
- * user of a person chat has not seen before, without transactions or process-local locks.
+ * user of a person chat has not seen before, without transactions or process-local locks, for
+ * a provider other than the primary (the primary's lock is the unique `users.shinegoldUserId`,
+ * provision.ts).
  *
  * The mapping row of (provider, externalId) is the lock. Its `_id` is unique, so exactly one
  * request inserts it, with `claim: { owner, at }`; that request creates or links the user and

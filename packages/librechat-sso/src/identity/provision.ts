@@ -17,7 +17,8 @@ import { EMPTY_PLAN, newUserFields, planSync, SyncPlan, usernameBase } from './s
  * A login, a lifecycle `user.updated` and an import row (per-row path) all come through here;
  * `plan` is the same with no write: the dry run.
  *
- * Race safety without transactions or process-local locks: the creation lease (lease.ts). Every
+ * Race safety without transactions or process-local locks: for the primary provider the unique
+ * `users.shinegoldUserId` (claimAsPrimary), for the others the creation lease (lease.ts). Every
  * write that carries the main site's word is conditional on the ordering marks (ordering.ts),
  * so a token and an update racing each other cannot interleave the wrong way.
  *
@@ -122,9 +123,10 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     return set;
   }
 
-  async function uniqueUsername(identity: Identity): Promise<string> {
+  /** `taken`: what the facts read learnt of the wanted name (readAccounts), when it did. */
+  async function uniqueUsername(identity: Identity, taken?: boolean): Promise<string> {
     const base = usernameBase(identity);
-    if (!(await User.exists({ username: base }))) return base;
+    if (taken === false || (taken === undefined && !(await User.exists({ username: base })))) return base;
     for (let i = 0; i < 5; i++) {
       const candidate = `${base}-${randomBytes(3).toString('hex')}`;
       if (!(await User.exists({ username: candidate }))) return candidate;
@@ -224,7 +226,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     }
     // First visit: through LibreChat's own createUser. The marks a placeholder row carried (a
     // logout or ban before the first visit) come along to the new user.
-    const data = newUserFields(identity, config, await uniqueUsername(identity));
+    const data = newUserFields(identity, config, await uniqueUsername(identity, read.usernameTaken));
     if (primary) data.shinegoldUserId = identity.externalId;
     if (typeof lease.row.marks?.loggedOutAt === 'number') data.shinegoldLoggedOutAt = lease.row.marks.loggedOutAt;
     // Created by an event (lifecycle, import): older login tokens must not write back over it.
@@ -241,19 +243,119 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     return !rivals.some((r) => (r.provider === identity.provider || !allowed.includes(r.provider)) && (new Date(r.createdAt!).getTime() < new Date(mapping.createdAt!).getTime() || (r.createdAt?.getTime() === mapping.createdAt?.getTime() && r._id < mapping._id)));
   }
 
+  /**
+   * The primary provider's account, without a lease: `users.shinegoldUserId` is unique, so the
+   * database lets exactly one account carry this person's id, whoever creates or links it, on
+   * any replica. Adopt, link or create first (a duplicate key means someone else won: decide
+   * again, which adopts theirs), then insert the mapping row naming the user (or take the
+   * placeholder row a logout or ban left). Between the two writes the account exists with the
+   * id and no row; whatever stops there is mended by the next visit, which adopts it (rule 4).
+   * 'again': decide again from what is there now.
+   */
+  async function claimAsPrimary(d: Extract<AccountDecision, { kind: 'adopt' | 'link' | 'create' }>, read: ReadFacts, identity: Identity, source: Source): Promise<ProvisionResult | 'again'> {
+    let user: UserDoc;
+    let createdId: string | undefined;
+    if (d.kind === 'create') {
+      const data = newUserFields(identity, config, await uniqueUsername(identity, read.usernameTaken));
+      data.shinegoldUserId = identity.externalId;
+      // A logout the main site sent before the first visit (the placeholder row keeps it) comes along.
+      if (typeof read.mapping?.marks?.loggedOutAt === 'number') data.shinegoldLoggedOutAt = read.mapping.marks.loggedOutAt;
+      // Created by an event (lifecycle, import): older login tokens must not write back over it.
+      if (source !== 'login' && identity.issuedAt !== undefined) data.shinegoldUpdatedAt = identity.issuedAt;
+      try {
+        const created = await methods.createUser(data, undefined, true, true);
+        user = { ...created, password: undefined };
+        createdId = String(created._id);
+      } catch (e) {
+        // Another request created this person's account (or the email's) meanwhile.
+        if (isDuplicateKey(e)) return 'again';
+        throw e;
+      }
+    } else if (d.kind === 'link') {
+      // Conditional write: two different shinegold ids racing for one email cannot both win.
+      const res = await User.updateOne(
+        { _id: read.candidate!._id, $or: [{ shinegoldUserId: { $exists: false } }, { shinegoldUserId: null }, { shinegoldUserId: identity.externalId }] },
+        { $set: { shinegoldUserId: identity.externalId } },
+      );
+      if (res.matchedCount === 0) throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { reason: 'another shinegold user linked this account meanwhile' });
+      user = (await methods.getUserById(String(read.candidate!._id), USER_FIELDS)) ?? read.candidate!;
+    } else user = read.candidate!;
+    try {
+      const mapping = await attach(identity, source, user, !read.mapping);
+      if (mapping === 'again' || mapping === 'other') {
+        // 'other': the row names another account; it wins, ours goes. 'again': the row is held
+        // (a lease of a replica running an older version) or went away; an account we created
+        // stays for the next round, which adopts it.
+        if (mapping === 'other' && createdId) await methods.deleteUserById(createdId);
+        createdId = undefined;
+        return 'again';
+      }
+      createdId = undefined; // the user is mapped now: never removed on a later failure
+      // A ban, delete or logout the main site sent while we created: the account stays linked, and out.
+      if (mapping.status !== 'active') throw statusRefusal(mapping.status);
+      if (source === 'login') {
+        const s = loginStanding({ iat: identity.issuedAt }, latestMarks(mapping.marks, userMarks(user)), tolerance(identity));
+        if (!s.ok) throw new SsoRefusal(s.code, { reason: s.reason });
+      }
+      return await finish(user, mapping, identity, source, d.kind, d.kind === 'create', d.kind === 'link');
+    } catch (e) {
+      // No account we created without a row naming it (a failure to write the row, a status).
+      if (createdId) await methods.deleteUserById(createdId).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * The mapping row naming `user`: inserted when none was seen (`insert`, with what a first login
+   * writes to it), else the row that names no user and is held by nobody is taken (a placeholder
+   * a logout left, or a lease whose holder died). A banned or deleted row refuses; 'again': a
+   * lease holds the row, or it went away; 'other': it names another account.
+   */
+  async function attach(identity: Identity, source: Source, user: UserDoc, insert: boolean): Promise<IdentityDoc | 'again' | 'other'> {
+    const _id = key(identity);
+    if (insert) {
+      try {
+        const firstLogin = source === 'login' ? loginRowFields(identity, null) : {};
+        const row = await Mapping.create({ _id, provider: identity.provider, externalId: identity.externalId, userId: user._id, claim: null, status: 'active', ...firstLogin });
+        return row.toObject() as IdentityDoc;
+      } catch (e) {
+        if (!isDuplicateKey(e)) throw e;
+      }
+    }
+    const stale = new Date(now().getTime() - leaseMs);
+    const taken = await Mapping.findOneAndUpdate({ _id, userId: null, status: 'active', $or: [{ claim: null }, { 'claim.at': { $lt: stale } }] }, { $set: { userId: user._id, claim: null } }, { new: true }).lean<IdentityDoc>();
+    if (taken) return taken;
+    const row = await Mapping.findById(_id).lean<IdentityDoc>();
+    if (!row) return 'again';
+    if (row.userId && String(row.userId) === String(user._id)) return row;
+    if (row.status !== 'active') throw statusRefusal(row.status);
+    return row.userId ? 'other' : 'again';
+  }
+
+  /**
+   * Gives up a row whose account was deleted behind our back: it goes, unless the main site
+   * marked it (a ban, a logout), which stays without the account to keep the mark.
+   */
+  async function releaseRow(_id: string, userId: unknown): Promise<void> {
+    await Mapping.deleteOne({ _id, userId, status: 'active', marks: null });
+    await Mapping.updateOne({ _id, userId }, { $set: { userId: null } });
+  }
+
   function refusalOf(d: Extract<AccountDecision, { kind: 'refuse' }>): SsoRefusal {
     return new SsoRefusal(d.code, { reason: d.reason });
   }
 
-  async function provisionFresh(identity: Identity, source: Source): Promise<ProvisionResult> {
+  async function provisionFresh(identity: Identity, source: Source, gate?: Promise<unknown>): Promise<ProvisionResult> {
     const policy = policyFor(config, identity.provider);
     const deadline = Date.now() + leaseMs + 2_000;
     const purpose = source === 'login' ? 'login' : 'event';
+    const username = usernameBase(identity);
     for (let round = 0; ; round++) {
-      // No row for this person yet (a first visit): the lease is tried at once and the facts are
-      // read once, under it, instead of before and again under it.
-      const row = await Mapping.findById(identityKey(identity.provider, identity.externalId)).lean<IdentityDoc>();
-      const read = row ? await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, mapping: row, purpose }) : undefined;
+      const [row] = await Promise.all([Mapping.findById(identityKey(identity.provider, identity.externalId)).lean<IdentityDoc>(), round === 0 ? gate : undefined]);
+      // The primary provider decides from the facts and claims without a lease (claimAsPrimary).
+      // Another provider with no row for this person yet (a first visit) tries the lease at once
+      // and reads the facts once, under it, instead of before and again under it.
+      const read = row || policy.primary ? await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, mapping: row ?? null, purpose, username }) : undefined;
       const decision: AccountDecision = read ? resolveAccount(identity, read.facts, policy, purpose) : { kind: 'create' };
       switch (decision.kind) {
         case 'refuse':
@@ -262,8 +364,9 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
           return finish(read!.mappedUser!, read!.mapping!, identity, source, 'known', false, false);
         case 'defer':
           if (decision.why === 'mapped user vanished') {
-            // The LibreChat user was deleted behind our back: forget the link, start again.
-            await Mapping.deleteOne({ _id: read!.mapping!._id, userId: read!.mapping!.userId, status: 'active' });
+            // The LibreChat user was deleted behind our back: forget the link, keeping any mark
+            // on the row, and start again.
+            await releaseRow(read!.mapping!._id, read!.mapping!.userId);
             continue;
           }
           if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
@@ -276,7 +379,15 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
         const s = loginStanding({ iat: identity.issuedAt }, latestMarks(read.mapping?.marks, userMarks(read.candidate)), tolerance(identity));
         if (!s.ok) throw new SsoRefusal(s.code, { reason: s.reason });
       }
-      // adopt, link or create: only under the creation lease.
+      if (policy.primary) {
+        const done = await claimAsPrimary(decision, read!, identity, source);
+        if (done !== 'again') return done;
+        if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
+        // Someone else's account or row is there now: at once the first time, then backing off.
+        if (round > 0) await sleep(leaseBackoffMs(pollMs, round - 1));
+        continue;
+      }
+      // Another provider: adopt, link or create only under the creation lease.
       const lease = await acquireLease(store, identity, now(), leaseMs);
       if (!lease) {
         if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
@@ -287,7 +398,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
       try {
         // Under the lease the facts are read again (another identity may have taken the email's
         // account meanwhile); the lease itself is ours, so it does not count as held.
-        const again = await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, mapping: { ...lease.row, claim: null }, purpose });
+        const again = await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, mapping: { ...lease.row, claim: null }, purpose, username });
         const d = resolveAccount(identity, again.facts, policy, purpose);
         if (d.kind === 'refuse') throw refusalOf(d);
         // The same check as above, on what is there under the lease: an account a logout marked
@@ -351,16 +462,22 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     return result;
   }
 
-  async function provision(identity: Identity, source: Source = 'login'): Promise<ProvisionResult> {
+  /**
+   * `gate`: a check that must pass before anything is written (the main-site session's logout
+   * check, authenticate.ts): it runs beside the first read instead of before it.
+   */
+  async function provision(identity: Identity, source: Source = 'login', opts: { gate?: Promise<unknown> } = {}): Promise<ProvisionResult> {
     return db('provision', async () => {
       const key = identityKey(identity.provider, identity.externalId);
       const hit = cache.get(key);
+      let gate = opts.gate;
       if (hit) {
-        const user = await methods.getUserById(String(hit.mapping.userId), USER_FIELDS);
+        const [user] = await Promise.all([methods.getUserById(String(hit.mapping.userId), USER_FIELDS), gate]);
+        gate = undefined;
         if (user && revokedOf(user) === hit.revokedBefore) return remember(await finish(user, hit.mapping, identity, source, 'known', false, false));
         cache.delete(key);
       }
-      return remember(await provisionFresh(identity, source));
+      return remember(await provisionFresh(identity, source, gate));
     });
   }
 

@@ -94,8 +94,9 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
 
   /**
    * A mapping row with no LibreChat user: remembers a status for someone chat has not seen.
-   * Whatever a concurrent first login does with its lease row (holds it, links it, or removes it
-   * after failing), the status ends up on a row: it is written again until one holds it.
+   * Whatever a concurrent first login does with the row (inserts it naming the account it just
+   * created, holds it under a lease, links it, or removes it after failing), the status ends up
+   * on a row: it is written again until one holds it.
    */
   async function placeholder(provider: string, externalId: string, status: 'banned' | 'disabled', at: number): Promise<void> {
     const _id = identityKey(provider, externalId);

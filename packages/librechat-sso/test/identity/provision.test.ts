@@ -4,6 +4,8 @@ import { createShinegoldSSO, ShinegoldSSO } from '../../src';
 import { AuditEvent } from '../../src/audit';
 import { SsoRefusal, SsoUnavailable } from '../../src/errors';
 import { leaseBackoffMs } from '../../src/identity/provision';
+import { createLifecycleApplier } from '../../src/lifecycle/apply';
+import type { LifecycleCall } from '../../src/lifecycle/verify';
 import { openTestDb, TestDb } from '../../../../test/helpers/db';
 import { claims, config, sign } from '../../../../test/helpers/tokens';
 
@@ -318,5 +320,95 @@ describe('waiting for another request that is creating the account', () => {
     [9, 0.999, 600],
   ])('round %i with jitter %d sleeps %i ms', (round, random, ms) => {
     expect(leaseBackoffMs(25, round, random)).toBe(ms);
+  });
+});
+
+describe("the main site's identity on a first visit: the unique shinegold id is the lock, no lease", () => {
+  const nowSec = () => Math.floor(Date.now() / 1000);
+  const lifecycle = (x: ShinegoldSSO) => {
+    const applier = createLifecycleApplier({ config: x.config, store: x.store, provisioner: x.provisioner, clock: nowSec });
+    return { apply: (c: LifecycleCall) => applier.apply(c, x.config.providers[0]) };
+  };
+  const call = (sub: string, event: LifecycleCall['event']): LifecycleCall => ({ iss: 'https://shinegold.test', iat: nowSec(), jti: `j-${sub}-${event}`, sub, event, user: {}, dryRun: false, expiresAt: nowSec() + 60 });
+  /** Runs `between` right after LibreChat's createUser wrote the account, before the row is written. */
+  function afterCreateUser(x: ShinegoldSSO, between: () => Promise<unknown>) {
+    const methods = x.store.methods as any;
+    const real = methods.createUser;
+    methods.createUser = async (...args: unknown[]) => {
+      const user = await real(...args);
+      methods.createUser = real;
+      await between();
+      return user;
+    };
+  }
+
+  it('reads the row, then the accounts in one round trip, then writes the account and its row: nothing else', async () => {
+    const m = new mongoose.Mongoose();
+    m.set('strictQuery', false);
+    await m.connect(db.uri, { autoIndex: false, monitorCommands: true });
+    try {
+      const x = createShinegoldSSO({ config: config(), mongoose: m, dataSchemas: dataSchemas as any, audit: () => undefined });
+      await x.authenticator.authenticate(await cookie({ sub: 'count-0', email: 'count-0@example.com' })); // the models' first use
+      const seen: string[] = [];
+      const on = (e: any) => seen.push(`${e.commandName} ${e.command[e.commandName]}`);
+      m.connection.getClient().on('commandStarted', on);
+      const r = await x.authenticator.authenticate(await cookie({ sub: 'count-1', email: 'count-1@example.com', preferred_username: 'count1' }));
+      m.connection.getClient().off('commandStarted', on);
+      expect(r.created).toBe(true);
+      expect(seen).toEqual([
+        'find shinegold_identities', // the row: none
+        'find users', // the account with this shinegold id: none
+        'find users', // the accounts with this email: none
+        'find users', // the username: free
+        'insert users', // LibreChat's createUser, carrying the shinegold id
+        'insert shinegold_identities', // the row naming it, with the first login's fields
+      ]);
+    } finally {
+      await m.disconnect();
+    }
+  });
+
+  it('refuses a person the main site bans between the account and its row, and leaves no account behind', async () => {
+    const x = build();
+    afterCreateUser(x, () => lifecycle(x).apply(call('between-ban', 'user.banned')));
+    await refusedWith(x.authenticator.authenticate(await cookie({ sub: 'between-ban', email: 'between-ban@example.com' })), 'SG_USER_BANNED');
+    expect(await db.store.User.countDocuments({ shinegoldUserId: 'between-ban' })).toBe(0);
+    expect(await db.store.Identity.findOne({ externalId: 'between-ban' }).lean<any>()).toMatchObject({ status: 'banned', userId: null });
+  });
+
+  it('refuses a person the main site deletes between the account and its row, and leaves no account behind', async () => {
+    const x = build();
+    afterCreateUser(x, () => lifecycle(x).apply(call('between-delete', 'user.deleted')));
+    await refusedWith(x.authenticator.authenticate(await cookie({ sub: 'between-delete', email: 'between-delete@example.com' })), 'SG_USER_DISABLED');
+    expect(await db.store.User.countDocuments({ shinegoldUserId: 'between-delete' })).toBe(0);
+    expect(await db.store.Identity.findOne({ externalId: 'between-delete' }).lean<any>()).toMatchObject({ status: 'disabled', userId: null });
+  });
+
+  it('takes the account another replica created between its reads and its insert (a duplicate shinegold id), and adds no second one', async () => {
+    const x = build();
+    const methods = x.store.methods as any;
+    const real = methods.createUser;
+    let rival: any;
+    methods.createUser = async (...args: unknown[]) => {
+      methods.createUser = real;
+      rival = await real({ email: 'dup-id@example.com', provider: 'shinegold', username: 'dup-rival', shinegoldUserId: 'dup-id', emailVerified: true }, undefined, true, true);
+      return real(...args);
+    };
+    const r = await x.authenticator.authenticate(await cookie({ sub: 'dup-id', email: 'dup-id@example.com' }));
+    expect([r.decision, String(r.user._id)]).toEqual(['adopt', String(rival._id)]);
+    expect(await db.store.User.countDocuments({ shinegoldUserId: 'dup-id' })).toBe(1);
+    expect(String((await db.store.Identity.findOne({ externalId: 'dup-id' }).lean<any>()).userId)).toBe(String(rival._id));
+  });
+
+  it('keeps a logout that lands between the account and its row: the account is linked, the older token refused', async () => {
+    const x = build();
+    const iat = nowSec() - 120; // older than the logout by more than the clock tolerance
+    // What a back-channel logout everywhere leaves for someone chat has no row for: a row with the mark.
+    afterCreateUser(x, () => db.store.Identity.create({ _id: 'shinegold:between-logout', provider: 'shinegold', externalId: 'between-logout', userId: null, claim: null, status: 'active', marks: { loggedOutAt: iat + 1 } }));
+    await refusedWith(x.authenticator.authenticate(await cookie({ sub: 'between-logout', email: 'between-logout@example.com', iat })), 'SG_TOKEN_LOGGED_OUT');
+    const user = await db.store.User.findOne({ shinegoldUserId: 'between-logout' }).lean<any>();
+    expect(String((await db.store.Identity.findOne({ externalId: 'between-logout' }).lean<any>()).userId)).toBe(String(user._id));
+    const later = await x.authenticator.authenticate(await cookie({ sub: 'between-logout', email: 'between-logout@example.com' }));
+    expect([later.decision, String(later.user._id)]).toEqual(['known', String(user._id)]);
   });
 });
