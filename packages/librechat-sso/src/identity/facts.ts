@@ -12,7 +12,7 @@ import { AccountFacts, needsPasswordFact, ResolvePolicy, UserFacts } from './res
  *
  * The single reader reads in the decision's order and stops where nothing later can change it
  * (a banned row, a known user): a returning person costs one or two reads, a person chat has
- * not seen one read of the mapping and one of users (readAccounts).
+ * not seen the mapping read and one round trip of reads of users (readAccounts).
  */
 export type UserDoc = Record<string, any>;
 
@@ -28,7 +28,6 @@ export interface ReadFacts {
    */
   usernameTaken?: boolean;
 }
-
 
 export function policyFor(config: ShinegoldConfig, provider: string): ResolvePolicy {
   const p = config.providers.find((x) => x.name === provider);

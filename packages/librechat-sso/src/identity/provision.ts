@@ -5,7 +5,7 @@ import { isDuplicateKey, USER_FIELDS } from '../store/constants';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { BoundedCache } from './cache';
 import { policyFor, readFacts, ReadFacts, UserDoc } from './facts';
-import { abandonLease, acquireLease, finishLease, Lease } from './lease';
+import { abandonLease, acquireLease, finishLease } from './lease';
 import type { Identity } from './map';
 import { eventIsStale, latestMarks, loginStanding, Marks, notNewerThan, writableBy } from './ordering';
 import { AccountDecision, resolveAccount } from './resolve';
@@ -209,8 +209,12 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     return { user: current, mapping: updated ?? mapping, stale };
   }
 
-  /** Adopts, links or creates the account for a lease we hold; returns the user. */
-  async function claimAccount(decision: AccountDecision, read: ReadFacts, identity: Identity, lease: Lease, source: Source): Promise<{ user: UserDoc; createdId?: string }> {
+  /**
+   * Adopts, links or creates the account (under a lease, or for the primary provider without
+   * one, claimAsPrimary); returns the user. `row`: the person's mapping row as read, whose marks
+   * a new account carries.
+   */
+  async function claimAccount(decision: AccountDecision, read: ReadFacts, identity: Identity, row: IdentityDoc | null, source: Source): Promise<{ user: UserDoc; createdId?: string }> {
     const primary = policyFor(config, identity.provider).primary;
     if (decision.kind === 'adopt') return { user: read.candidate! };
     if (decision.kind === 'link') {
@@ -228,7 +232,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     // logout or ban before the first visit) come along to the new user.
     const data = newUserFields(identity, config, await uniqueUsername(identity, read.usernameTaken));
     if (primary) data.shinegoldUserId = identity.externalId;
-    if (typeof lease.row.marks?.loggedOutAt === 'number') data.shinegoldLoggedOutAt = lease.row.marks.loggedOutAt;
+    if (typeof row?.marks?.loggedOutAt === 'number') data.shinegoldLoggedOutAt = row.marks.loggedOutAt;
     // Created by an event (lifecycle, import): older login tokens must not write back over it.
     if (source !== 'login' && identity.issuedAt !== undefined) data.shinegoldUpdatedAt = identity.issuedAt;
     const user = await methods.createUser(data, undefined, true, true);
@@ -253,33 +257,16 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
    * 'again': decide again from what is there now.
    */
   async function claimAsPrimary(d: Extract<AccountDecision, { kind: 'adopt' | 'link' | 'create' }>, read: ReadFacts, identity: Identity, source: Source): Promise<ProvisionResult | 'again'> {
-    let user: UserDoc;
-    let createdId: string | undefined;
-    if (d.kind === 'create') {
-      const data = newUserFields(identity, config, await uniqueUsername(identity, read.usernameTaken));
-      data.shinegoldUserId = identity.externalId;
-      // A logout the main site sent before the first visit (the placeholder row keeps it) comes along.
-      if (typeof read.mapping?.marks?.loggedOutAt === 'number') data.shinegoldLoggedOutAt = read.mapping.marks.loggedOutAt;
-      // Created by an event (lifecycle, import): older login tokens must not write back over it.
-      if (source !== 'login' && identity.issuedAt !== undefined) data.shinegoldUpdatedAt = identity.issuedAt;
-      try {
-        const created = await methods.createUser(data, undefined, true, true);
-        user = { ...created, password: undefined };
-        createdId = String(created._id);
-      } catch (e) {
-        // Another request created this person's account (or the email's) meanwhile.
-        if (isDuplicateKey(e)) return 'again';
-        throw e;
-      }
-    } else if (d.kind === 'link') {
-      // Conditional write: two different shinegold ids racing for one email cannot both win.
-      const res = await User.updateOne(
-        { _id: read.candidate!._id, $or: [{ shinegoldUserId: { $exists: false } }, { shinegoldUserId: null }, { shinegoldUserId: identity.externalId }] },
-        { $set: { shinegoldUserId: identity.externalId } },
-      );
-      if (res.matchedCount === 0) throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { reason: 'another shinegold user linked this account meanwhile' });
-      user = (await methods.getUserById(String(read.candidate!._id), USER_FIELDS)) ?? read.candidate!;
-    } else user = read.candidate!;
+    let claimed: { user: UserDoc; createdId?: string };
+    try {
+      claimed = await claimAccount(d, read, identity, read.mapping, source);
+    } catch (e) {
+      // Another request created this person's account (or the email's) meanwhile.
+      if (isDuplicateKey(e) && d.kind === 'create') return 'again';
+      throw e;
+    }
+    const { user } = claimed;
+    let createdId = claimed.createdId;
     try {
       const mapping = await attach(identity, source, user, !read.mapping);
       if (mapping === 'again' || mapping === 'other') {
@@ -410,7 +397,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
         if (d.kind !== 'adopt' && d.kind !== 'link' && d.kind !== 'create') throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: `unexpected ${d.kind} under the lease` });
         let claimed: { user: UserDoc; createdId?: string };
         try {
-          claimed = await claimAccount(d, again, identity, lease, source);
+          claimed = await claimAccount(d, again, identity, lease.row, source);
         } catch (e) {
           // Someone else (a bulk import, an admin) created this person between our reads and the
           // insert: give the lease up and decide again from what is there now.

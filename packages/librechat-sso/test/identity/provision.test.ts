@@ -368,20 +368,16 @@ describe("the main site's identity on a first visit: the unique shinegold id is 
     }
   });
 
-  it('refuses a person the main site bans between the account and its row, and leaves no account behind', async () => {
+  it.each([
+    ['bans', 'user.banned', 'SG_USER_BANNED', 'banned'],
+    ['deletes', 'user.deleted', 'SG_USER_DISABLED', 'disabled'],
+  ] as const)('refuses a person the main site %s between the account and its row, and leaves no account behind', async (_what, event, code, status) => {
     const x = build();
-    afterCreateUser(x, () => lifecycle(x).apply(call('between-ban', 'user.banned')));
-    await refusedWith(x.authenticator.authenticate(await cookie({ sub: 'between-ban', email: 'between-ban@example.com' })), 'SG_USER_BANNED');
-    expect(await db.store.User.countDocuments({ shinegoldUserId: 'between-ban' })).toBe(0);
-    expect(await db.store.Identity.findOne({ externalId: 'between-ban' }).lean<any>()).toMatchObject({ status: 'banned', userId: null });
-  });
-
-  it('refuses a person the main site deletes between the account and its row, and leaves no account behind', async () => {
-    const x = build();
-    afterCreateUser(x, () => lifecycle(x).apply(call('between-delete', 'user.deleted')));
-    await refusedWith(x.authenticator.authenticate(await cookie({ sub: 'between-delete', email: 'between-delete@example.com' })), 'SG_USER_DISABLED');
-    expect(await db.store.User.countDocuments({ shinegoldUserId: 'between-delete' })).toBe(0);
-    expect(await db.store.Identity.findOne({ externalId: 'between-delete' }).lean<any>()).toMatchObject({ status: 'disabled', userId: null });
+    const sub = `between-${event}`;
+    afterCreateUser(x, () => lifecycle(x).apply(call(sub, event)));
+    await refusedWith(x.authenticator.authenticate(await cookie({ sub, email: `${sub}@example.com` })), code);
+    expect(await db.store.User.countDocuments({ shinegoldUserId: sub })).toBe(0);
+    expect(await db.store.Identity.findOne({ externalId: sub }).lean<any>()).toMatchObject({ status, userId: null });
   });
 
   it('takes the account another replica created between its reads and its insert (a duplicate shinegold id), and adds no second one', async () => {
