@@ -1,6 +1,7 @@
 import type { ProviderConfig, ShinegoldConfig } from '../config/schema';
 import { createCredits, Credits, CreditsOutcome } from '../credits';
 import { SsoError, SsoRefusal, SsoUnavailable } from '../errors';
+import { accountOf } from '../identity/account';
 import { Identity, mapIdentity } from '../identity/map';
 import { notNewerThan } from '../identity/ordering';
 import type { Provisioner } from '../identity/provision';
@@ -81,6 +82,9 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
   async function mappedUser(mapping: IdentityDoc | null): Promise<Record<string, any> | null> {
     return mapping?.userId ? ((await methods.getUserById(String(mapping.userId), USER_FIELDS)) ?? null) : null;
   }
+
+  /** The person's row and account as a login would find them (identity/account.ts); a real call links an account the row misses. */
+  const personOf = (provider: ProviderConfig, externalId: string, dry: boolean) => accountOf(store, { provider: provider.name, externalId, primary: provider.primary }, { link: !dry });
 
   /** Sessions deleted (or counted, dry) and access tokens revoked for a user being shut out, logged out everywhere at `at`. */
   async function endSessions(user: Record<string, any>, dry: boolean, at?: number): Promise<number> {
@@ -198,9 +202,8 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
   async function creditsEvent(call: LifecycleCall, provider: ProviderConfig, dry: boolean): Promise<LifecycleOutcome> {
     if (!config.credits) throw new SsoRefusal('SG_CREDITS_OFF', { reason: 'no shinegold.credits section' });
     const c = call.credits!;
-    const mapping = await readMapping(provider.name, call.sub);
+    const { mapping, user } = await personOf(provider, call.sub, dry);
     if (mapping?.status === 'disabled') throw new SsoRefusal('SG_USER_DISABLED', { reason: 'the account was deleted on the main site' });
-    const user = await mappedUser(mapping);
     if (!user) throw new SsoRefusal('SG_CREDITS_NO_ACCOUNT', { reason: 'chat has no account for this user yet' });
     const userId = String(user._id);
     const tokenCredits = c.tokenCredits ?? credits.creditsFor(c.points!);
@@ -213,15 +216,15 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
   /** Ban or disable: the status, every session, every access token, and every older login token. */
   async function shutOut(call: LifecycleCall, provider: ProviderConfig, status: 'banned' | 'disabled', dry: boolean): Promise<LifecycleOutcome> {
     const result = status === 'banned' ? 'banned' : 'disabled';
-    const mapping = await readMapping(provider.name, call.sub);
-    if (!mapping) {
+    const { mapping, user } = await personOf(provider, call.sub, dry);
+    if (!mapping && !user) {
       if (!dry) await placeholder(provider.name, call.sub, status, call.iat);
       return { result, changed: true, sessions: 0, note: 'chat has no account for this user yet; a first login will be refused' };
     }
-    if (status === 'banned' && mapping.status === 'disabled') return { result: 'unchanged', changed: false, note: 'the account was deleted on the main site; it stays disabled' };
-    if (status === 'banned' && typeof mapping.marks?.statusAt === 'number' && call.iat < mapping.marks.statusAt) return { result: 'unchanged', changed: false, note: STALE_NOTE };
-    const user = await mappedUser(mapping);
-    const statusChanged = mapping.status !== status;
+    if (status === 'banned' && mapping?.status === 'disabled') return { result: 'unchanged', changed: false, note: 'the account was deleted on the main site; it stays disabled' };
+    if (status === 'banned' && typeof mapping?.marks?.statusAt === 'number' && call.iat < mapping.marks.statusAt) return { result: 'unchanged', changed: false, note: STALE_NOTE };
+    // No row with an account: only in a dry run, where the account a real call would link is counted.
+    const statusChanged = (mapping?.status ?? 'active') !== status;
     // A session can exist here only if it was made before the status was set (or through a
     // local password login): a repeat of the same event finds nothing to do and writes nothing.
     const open = user ? await Session.countDocuments({ user: user._id }) : 0;
@@ -255,8 +258,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
   async function deleted(call: LifecycleCall, provider: ProviderConfig, dry: boolean): Promise<LifecycleOutcome> {
     const policy = config.lifecycle.onDelete;
     if (policy === 'disable') return shutOut(call, provider, 'disabled', dry);
-    const mapping = await readMapping(provider.name, call.sub);
-    const user = await mappedUser(mapping);
+    const { mapping, user } = await personOf(provider, call.sub, dry);
     if (!user) {
       // Nothing of the person in chat: only the tombstone matters.
       if (mapping && mapping.status === 'disabled' && !mapping.userId) return { result: 'unchanged', changed: false };
@@ -289,7 +291,7 @@ export function createLifecycleApplier(deps: { config: ShinegoldConfig; store: S
     // anonymize
     const anon = anonymousFields(userId);
     const fields = ANON_FIELDS.filter((f) => JSON.stringify(user[f] ?? null) !== JSON.stringify(anon[f] ?? null));
-    const mappingDirty = mapping!.status !== 'disabled' || mapping!.claimsSnapshot != null || mapping!.extensions != null || mapping!.sessionId != null || (mapping!.sids ?? []).length > 0;
+    const mappingDirty = !mapping || mapping.status !== 'disabled' || mapping.claimsSnapshot != null || mapping.extensions != null || mapping.sessionId != null || (mapping.sids ?? []).length > 0;
     const open = await Session.countDocuments({ user: user._id });
     const changed = fields.length > 0 || mappingDirty || open > 0;
     if (!changed) return { result: 'unchanged', changed: false, userId };

@@ -1,3 +1,4 @@
+import { accountOf } from '../identity/account';
 import { firstUse } from '../store/replay';
 import { validateEnvelope } from '../token/envelope';
 import { normalizeSubject } from '../token/subject';
@@ -95,7 +96,8 @@ export function createBackchannel(deps: { verifier: Verifier; store: Store; audi
             { upsert: true },
           );
         }
-        const row = await store.Identity.findById(key).lean<IdentityDoc>();
+        // The row, naming the person's account even where a first visit stopped before writing it.
+        const { mapping: row } = await accountOf(store, { provider: provider.name, externalId: claims.sub, primary: provider.primary }, { link: true });
         if (row) rows.set(row._id, row);
       }
       if (claims.sid) {

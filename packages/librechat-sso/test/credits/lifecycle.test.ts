@@ -1,3 +1,4 @@
+import { identityKey } from '../../src/store/models';
 import { AUDIENCE, ISSUER, nowSec, sign } from '../../../../test/helpers/tokens';
 import { startHarness } from '../../../../test/librechat-harness/server';
 
@@ -37,4 +38,12 @@ it('creates the balance with the account from a user.updated, and refuses credit
   expect(await call(on.base, { sub: 'on-1', event: 'credits.granted', credits: { key: 'k', points: 1 } })).toMatchObject({ status: 409, body: { code: 'SG_USER_DISABLED' } });
   expect(await call(on.base, { sub: 'on-2', event: 'credits.granted', credits: { key: 'k', points: 1 } })).toMatchObject({ status: 409, body: { code: 'SG_CREDITS_NO_ACCOUNT' } });
   expect(await call(on.base, { sub: 'on-2', event: 'credits.granted', credits: { points: 1 } })).toMatchObject({ status: 400, body: { code: 'SG_LIFECYCLE_TOKEN_INVALID' } });
+});
+
+it('grants credits to an account that carries the person\'s id with no row naming it, and links the row as a login would', async () => {
+  const sub = 'on-orphan';
+  const made = await on.db.store.methods.createUser({ email: `${sub}@example.com`, provider: 'shinegold', username: sub, emailVerified: true, shinegoldUserId: sub }, undefined, true, true);
+  expect(await call(on.base, { sub, event: 'credits.granted', credits: { key: 'orphan-1', points: 2 } })).toMatchObject({ status: 200, body: { result: 'granted', changed: true } });
+  expect((await on.sso.credits.balances.read(made._id))?.tokenCredits).toBe(2000);
+  expect(String((await on.db.store.Identity.findById(identityKey('shinegold', sub)).lean<any>())?.userId)).toBe(String(made._id));
 });

@@ -369,15 +369,18 @@ describe("the main site's identity on a first visit: the unique shinegold id is 
   });
 
   it.each([
-    ['bans', 'user.banned', 'SG_USER_BANNED', 'banned'],
-    ['deletes', 'user.deleted', 'SG_USER_DISABLED', 'disabled'],
-  ] as const)('refuses a person the main site %s between the account and its row, and leaves no account behind', async (_what, event, code, status) => {
-    const x = build();
-    const sub = `between-${event}`;
+    ['bans', 'user.banned', 'disable', 'SG_USER_BANNED', { status: 'banned', account: 'linked' }],
+    ['deletes (onDelete disable)', 'user.deleted', 'disable', 'SG_USER_DISABLED', { status: 'disabled', account: 'linked' }],
+    ['deletes (onDelete delete)', 'user.deleted', 'delete', 'SG_USER_DISABLED', { status: 'disabled', account: 'gone' }],
+  ] as const)('refuses a person the main site %s between the account and its row; the event finds the account as a login would', async (_what, event, onDelete, code, after) => {
+    const x = build({ lifecycle: { onDelete } });
+    const sub = `between-${event}-${onDelete}`;
     afterCreateUser(x, () => lifecycle(x).apply(call(sub, event)));
     await refusedWith(x.authenticator.authenticate(await cookie({ sub, email: `${sub}@example.com` })), code);
-    expect(await db.store.User.countDocuments({ shinegoldUserId: sub })).toBe(0);
-    expect(await db.store.Identity.findOne({ externalId: sub }).lean<any>()).toMatchObject({ status, userId: null });
+    const users = await db.store.User.find({ shinegoldUserId: sub }).lean<any[]>();
+    const row = await db.store.Identity.findOne({ externalId: sub }).lean<any>();
+    expect(users).toHaveLength(after.account === 'gone' ? 0 : 1);
+    expect([row.status, row.userId ? String(row.userId) : null]).toEqual([after.status, after.account === 'gone' ? null : String(users[0]._id)]);
   });
 
   it('takes the account another replica created between its reads and its insert (a duplicate shinegold id), and adds no second one', async () => {

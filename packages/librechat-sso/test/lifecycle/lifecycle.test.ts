@@ -463,6 +463,48 @@ it('answers 409 for a valid call that cannot be applied (the email is linked to 
   expect(await mappingOf('lc-thief')).toBeNull();
 });
 
+describe('an account that carries the person\'s id with no row naming it (a first visit stopped between its two writes, or a row lost)', () => {
+  /** Such an account, with one LibreChat session, as LibreChat's own data layer writes them. */
+  async function orphan(sub: string) {
+    const user = await db.store.methods.createUser({ email: `${sub}@example.com`, provider: 'shinegold', username: sub, emailVerified: true, shinegoldUserId: sub }, undefined, true, true);
+    await db.store.methods.createSession(String(user._id));
+    expect(await mappingOf(sub)).toBeNull();
+    return String(user._id);
+  }
+
+  it.each([
+    ['user.banned', 'disable', 'banned', { status: 'banned', names: true, user: 'kept' }, 'SG_USER_BANNED'],
+    ['user.deleted', 'disable', 'disabled', { status: 'disabled', names: true, user: 'kept' }, 'SG_USER_DISABLED'],
+    ['user.deleted', 'anonymize', 'anonymized', { status: 'disabled', names: true, user: 'anonymized' }, 'SG_USER_DISABLED'],
+    ['user.deleted', 'delete', 'deleted', { status: 'disabled', names: false, user: 'gone' }, 'SG_USER_DISABLED'],
+  ] as const)('%s with onDelete %s is applied to it as to the account a login would adopt: %s', async (event, onDelete, result, after, code) => {
+    const sub = `lc-orphan-${event.slice(5)}-${onDelete}`;
+    const { base } = await chat(onDelete);
+    const userId = await orphan(sub);
+    await sleep(1100); // the event is newer than the session's login
+    const r = await send(onDelete, sub, event);
+    expect(r.body).toMatchObject({ ok: true, result, changed: true, sessions: 1 });
+    expect(await db.store.Session.countDocuments({ user: userId })).toBe(0);
+    const row = await mappingOf(sub);
+    expect([row!.status, row!.userId ? String(row!.userId) : null]).toEqual([after.status, after.names ? userId : null]);
+    const user = await db.store.User.findById(userId).lean<Record<string, any>>();
+    expect(after.user === 'gone' ? user : after.user === 'anonymized' ? user!.email : user!.shinegoldUserId).toEqual(after.user === 'gone' ? null : after.user === 'anonymized' ? `deleted-${userId}@anonymized.invalid` : sub);
+    expect(await db.store.User.countDocuments({ shinegoldUserId: sub })).toBe(after.user === 'gone' ? 0 : after.user === 'anonymized' ? 1 : 1);
+    expect((await login(base, sub)).refused).toBe(true);
+    expect(events).toContainEqual(expect.objectContaining({ event: 'login.refused', code, externalId: sub }));
+  });
+
+  it('a dry run counts what the real call would shut out and writes nothing', async () => {
+    const sub = 'lc-orphan-dry';
+    await chat('disable');
+    const userId = await orphan(sub);
+    const r = await send('disable', sub, 'user.banned', { dry_run: true });
+    expect(r.body).toMatchObject({ ok: true, result: 'banned', changed: true, sessions: 1 });
+    expect(await mappingOf(sub)).toBeNull();
+    expect(await db.store.Session.countDocuments({ user: userId })).toBe(1);
+  });
+});
+
 it('audits every call as lifecycle.* without the token', async () => {
   const applied = events.filter((e) => e.event === 'lifecycle.applied');
   const refused = events.filter((e) => e.event === 'lifecycle.refused');

@@ -1,5 +1,6 @@
 import { BACKCHANNEL_EVENT } from '../../src/session/backchannel';
 import { isRevoked } from '../../src/session/revocation';
+import { identityKey } from '../../src/store/models';
 import type { TestDb } from '../../../../test/helpers/db';
 import { AUDIENCE, ISSUER, claims, nowSec, sign } from '../../../../test/helpers/tokens';
 import { startHarness } from '../../../../test/librechat-harness/server';
@@ -119,6 +120,20 @@ it('a logout naming only the user logs out everywhere: older login tokens no lon
   // Logging in again on the main site later gives a new token, which passes.
   await new Promise((r) => setTimeout(r, 2100));
   expect(JSON.parse(await refresh(await cookieAt(nowSec()))).user.email).toBe(`${sub}@example.com`);
+});
+
+it('a logout everywhere reaches an account that carries the person\'s id with no row naming it (a first visit stopped between its writes)', async () => {
+  const sub = 'bc-orphan';
+  const user = await db.store.methods.createUser({ email: `${sub}@example.com`, provider: 'shinegold', username: sub, emailVerified: true, shinegoldUserId: sub }, undefined, true, true);
+  await db.store.methods.createSession(String(user._id));
+  await new Promise((r) => setTimeout(r, 1100)); // iat has one-second resolution
+  expect((await post(await logoutToken({ sub, sid: undefined }))).status).toBe(200);
+  expect(await db.store.Session.countDocuments({ user: user._id })).toBe(0);
+  const row = await db.store.Identity.findById(identityKey('shinegold', sub)).lean<any>();
+  expect([String(row.userId), row.status, typeof row.marks.loggedOutAt]).toEqual([String(user._id), 'active', 'number']);
+  // A token from before the logout does not log in through the account it found.
+  const earlier = `sg_session=${await sign(claims({ sub, email: `${sub}@example.com`, iat: nowSec() - 5 }))}`;
+  expect(await (await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: earlier } })).text()).toBe('Refresh token not provided');
 });
 
 it('a logout naming a session (sid) leaves the login tokens of the person\'s other sessions alone', async () => {
