@@ -10,7 +10,7 @@ import type { Identity } from './map';
 import { eventIsStale, latestMarks, loginStanding, Marks, notNewerThan, writableBy } from './ordering';
 import { AccountDecision, resolveAccount } from './resolve';
 import { mapRole } from './roles';
-import { EMPTY_PLAN, newUserFields, planSync, SyncPlan, usernameBase } from './sync';
+import { EMPTY_PLAN, firstRowExtensions, newUserFields, planSync, SyncPlan, usernameBase } from './sync';
 
 /**
  * Executes the account decision (resolve.ts) for one person, and keeps the account in step.
@@ -111,15 +111,18 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
   /**
    * What a login writes to the mapping row besides extensions and sids: when it was (written
    * only when stale, see writeSync) and the claims it carried (unless an older token: `stale`).
-   * On a row just created under the lease (`mapping` null), the session id too.
+   * On a row being inserted (`mapping` null), the session id and the extensions too (`created`:
+   * for an account created now), so the login's sync writes nothing more to it.
    */
-  function loginRowFields(identity: Identity, mapping: IdentityDoc | null, stale = false): Record<string, unknown> {
+  function loginRowFields(identity: Identity, mapping: IdentityDoc | null, stale = false, created = false): Record<string, unknown> {
     const set: Record<string, unknown> = {};
     const recent = mapping?.lastLoginAt && now().getTime() - new Date(mapping.lastLoginAt).getTime() <= lastLoginGranularityMs;
     if (!recent) set.lastLoginAt = now();
     const snap = snapshot(identity);
     if (!stale && JSON.stringify(mapping?.claimsSnapshot ?? null) !== JSON.stringify(snap)) set.claimsSnapshot = snap;
     if (!mapping && identity.sessionId) set.sids = [identity.sessionId];
+    const extensions = mapping ? undefined : firstRowExtensions(identity, config, created);
+    if (extensions) set.extensions = extensions;
     return set;
   }
 
@@ -135,14 +138,14 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
   }
 
   /** What sync needs to know beyond the user: who else holds the new email or third-party ids. */
-  async function syncFacts(user: UserDoc, identity: Identity, source: Source) {
+  async function syncFacts(user: UserDoc, identity: Identity, source: Source, created = false) {
     const emailTakenByOther =
       !!identity.email && identity.email !== user.email && config.sync.email === 'always' && (await User.exists({ email: identity.email, _id: { $ne: user._id } })) !== null;
     const held = new Set<string>();
     for (const [field, id] of Object.entries(identity.thirdPartyIds)) {
       if (user[field] !== id && (await User.exists({ [field]: id, _id: { $ne: user._id } })) !== null) held.add(field);
     }
-    return { emailTakenByOther, idsHeldByOthers: held, event: source !== 'login' };
+    return { emailTakenByOther, idsHeldByOthers: held, event: source !== 'login', created };
   }
 
   /**
@@ -268,7 +271,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
     const { user } = claimed;
     let createdId = claimed.createdId;
     try {
-      const mapping = await attach(identity, source, user, !read.mapping);
+      const mapping = await attach(identity, source, user, !read.mapping, d.kind === 'create');
       if (mapping === 'again' || mapping === 'other') {
         // 'other': the row names another account; it wins, ours goes. 'again': the row is held
         // (a lease of a replica running an older version) or went away; an account we created
@@ -298,11 +301,11 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
    * a logout left, or a lease whose holder died). A banned or deleted row refuses; 'again': a
    * lease holds the row, or it went away; 'other': it names another account.
    */
-  async function attach(identity: Identity, source: Source, user: UserDoc, insert: boolean): Promise<IdentityDoc | 'again' | 'other'> {
+  async function attach(identity: Identity, source: Source, user: UserDoc, insert: boolean, created: boolean): Promise<IdentityDoc | 'again' | 'other'> {
     const _id = key(identity);
     if (insert) {
       try {
-        const firstLogin = source === 'login' ? loginRowFields(identity, null) : {};
+        const firstLogin = source === 'login' ? loginRowFields(identity, null, false, created) : {};
         const row = await Mapping.create({ _id, provider: identity.provider, externalId: identity.externalId, userId: user._id, claim: null, status: 'active', ...firstLogin });
         return row.toObject() as IdentityDoc;
       } catch (e) {
@@ -410,7 +413,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
         createdId = claimed.createdId;
         // A login on a row we inserted (no marks to obey) writes what its first sync would have
         // written to the row in the same update that ends the lease.
-        const firstLogin = source === 'login' && !lease.row.marks ? loginRowFields(identity, null) : {};
+        const firstLogin = source === 'login' && !lease.row.marks ? loginRowFields(identity, null, false, d.kind === 'create') : {};
         const mapping = await finishLease(store, lease, claimed.user._id, firstLogin);
         if (!mapping) throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: 'lease lost' });
         // A ban or delete from the main site may have marked the row while we held the lease:
@@ -436,7 +439,7 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
   async function finish(user: UserDoc, mapping: IdentityDoc, identity: Identity, source: Source, decision: ProvisionResult['decision'], created: boolean, linked: boolean): Promise<ProvisionResult> {
     const k = await standing(user, mapping, identity, source);
     // A new account already holds the identity's profile: only what creation did not set is synced.
-    const plan = created ? planSync(user, null, identity, config, await syncFacts(user, identity, source)) : k.plan;
+    const plan = created ? planSync(user, mapping.extensions ?? null, identity, config, await syncFacts(user, identity, source, true)) : k.plan;
     const written = await writeSync(user, mapping, identity, source, plan, k.tol, created, k.stale);
     return { user: written.user, mapping: written.mapping, decision, created, linked, sync: written.stale && !created ? EMPTY_PLAN : plan, stale: written.stale };
   }

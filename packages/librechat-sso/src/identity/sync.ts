@@ -38,9 +38,21 @@ export interface SyncFacts {
    * an event may grant no such role and take none away for that reason).
    */
   event?: boolean;
+  /** The account is being created now: the `onCreate` extensions are written too. */
+  created?: boolean;
 }
 
 const applies = (p: SyncPolicy) => p === 'always';
+/** Extensions live on the mapping row, not on the user: a new account's come from here, not from newUserFields. */
+const extensionsApply = (p: SyncPolicy, created: boolean) => p === 'always' || (created && p === 'onCreate');
+
+/**
+ * The extensions a mapping row carries when it is inserted for a login (provision.ts), so the
+ * login's sync has nothing left to write to it: exactly what planSync would set on it.
+ */
+export function firstRowExtensions(identity: Identity, config: ShinegoldConfig, created: boolean): Record<string, unknown> | undefined {
+  return extensionsApply(config.sync.extensions, created) && Object.keys(identity.extensions).length > 0 ? { ...identity.extensions } : undefined;
+}
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -88,7 +100,7 @@ export function planSync(
     else put(field, id);
   }
   let extensions: Record<string, unknown> | undefined;
-  if (applies(s.extensions) && !same(currentExtensions ?? {}, identity.extensions)) {
+  if (extensionsApply(s.extensions, !!facts.created) && !same(currentExtensions ?? {}, identity.extensions)) {
     extensions = { ...identity.extensions };
     changed.push('extensions');
   }

@@ -6,7 +6,7 @@ import { Identity } from '../identity/map';
 import { eventIsStale, latestMarks, notNewerThan } from '../identity/ordering';
 import { Provisioner } from '../identity/provision';
 import { resolveAccount } from '../identity/resolve';
-import { newUserFields, planSync, usernameBase } from '../identity/sync';
+import { firstRowExtensions, newUserFields, planSync, usernameBase } from '../identity/sync';
 import { isDuplicateKey, USER_FIELDS } from '../store/constants';
 import { IdentityDoc, identityKey, Store } from '../store/models';
 import { LeanDocBuilder, leanDocBuilder } from './lean-docs';
@@ -370,7 +370,7 @@ async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promi
         return { kind: 'link', userId: user._id, userSet: { ...p.user, ...(primary ? { shinegoldUserId: identity.externalId } : {}) }, mapping: mappingDoc(user._id, p.extensions), changed: p.changed };
       }
       case 'create':
-        return { kind: 'create', user: {}, mapping: mappingDoc(null, identity.extensions) };
+        return { kind: 'create', user: {}, mapping: mappingDoc(null, firstRowExtensions(identity, config, true)) };
     }
   }
 
@@ -421,6 +421,8 @@ async function assignUsernames(
  * only those are read and planned. A first import of a large file then costs two inserts per
  * batch and no reads. Returns the rows decided here and the rest.
  */
+const withExtensions = (extensions: Record<string, unknown> | undefined) => (extensions ? { extensions } : {});
+
 async function insertFirst(items: Item[], deps: BatchDeps, state: RunState): Promise<{ done: Map<Item, Omit<ImportResult, 'line' | 'externalId'>>; rest: Item[] }> {
   const plans = new Map<Item, Plan>();
   const creates: Array<{ item: Item; base: string }> = [];
@@ -428,7 +430,7 @@ async function insertFirst(items: Item[], deps: BatchDeps, state: RunState): Pro
     const plan: Plan = {
       kind: 'create',
       user: {},
-      mapping: { _id: item.key, provider: item.identity.provider, externalId: item.identity.externalId, userId: null, claim: null, status: 'active', extensions: item.identity.extensions, ...(deps.asOf !== undefined ? { marks: { updatedAt: deps.asOf } } : {}) },
+      mapping: { _id: item.key, provider: item.identity.provider, externalId: item.identity.externalId, userId: null, claim: null, status: 'active', ...withExtensions(firstRowExtensions(item.identity, deps.config, true)), ...(deps.asOf !== undefined ? { marks: { updatedAt: deps.asOf } } : {}) },
     };
     plans.set(item, plan);
     creates.push({ item, base: usernameBase(item.identity) });

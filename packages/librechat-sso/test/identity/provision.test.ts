@@ -168,6 +168,20 @@ describe('roles and sync on every login', () => {
     expect((await db.store.Identity.findOne({ externalId: 'sync-1' }).lean<any>()).extensions).toEqual({ vipLevel: 5 });
   });
 
+  it.each([
+    // policy, extensions after the first visit, after a second login with other values
+    ['always', { vipLevel: 1, tags: ['a'] }, { vipLevel: 5, tags: ['b'] }],
+    ['onCreate', { vipLevel: 1, tags: ['a'] }, { vipLevel: 1, tags: ['a'] }],
+    ['never', undefined, undefined],
+  ] as const)('keeps extension fields by sync.extensions %s: set with a new account, then as the policy says', async (policy, first, second) => {
+    const x = build({ sync: { extensions: policy } });
+    const sub = `ext-${policy}`;
+    await x.authenticator.authenticate(await cookie({ sub, email: `${sub}@example.com`, vip_level: 1, tags: ['a'] }));
+    expect((await db.store.Identity.findOne({ externalId: sub }).lean<any>()).extensions ?? undefined).toEqual(first);
+    await x.authenticator.authenticate(await cookie({ sub, email: `${sub}@example.com`, vip_level: 5, tags: ['b'] }));
+    expect((await db.store.Identity.findOne({ externalId: sub }).lean<any>()).extensions ?? undefined).toEqual(second);
+  });
+
   it('does not take an email that another account already has', async () => {
     await sso.authenticator.authenticate(await cookie({ sub: 'col-1', email: 'col1@example.com' }));
     await sso.authenticator.authenticate(await cookie({ sub: 'col-2', email: 'col2@example.com' }));
@@ -363,6 +377,26 @@ describe("the main site's identity on a first visit: the unique shinegold id is 
         'insert users', // LibreChat's createUser, carrying the shinegold id
         'insert shinegold_identities', // the row naming it, with the first login's fields
       ]);
+    } finally {
+      await m.disconnect();
+    }
+  });
+
+  it('writes a first visit\'s extension fields with its row: no second write', async () => {
+    const m = new mongoose.Mongoose();
+    m.set('strictQuery', false);
+    await m.connect(db.uri, { autoIndex: false, monitorCommands: true });
+    try {
+      const x = createShinegoldSSO({ config: config({ extensions: { vipLevel: { claim: 'vip_level', type: 'number' } } }), mongoose: m, dataSchemas: dataSchemas as any, audit: () => undefined });
+      await x.authenticator.authenticate(await cookie({ sub: 'count-ext-0', email: 'count-ext-0@example.com' })); // the models' first use
+      const seen: string[] = [];
+      const on = (e: any) => seen.push(`${e.commandName} ${e.command[e.commandName]}`);
+      m.connection.getClient().on('commandStarted', on);
+      const r = await x.authenticator.authenticate(await cookie({ sub: 'count-ext-1', email: 'count-ext-1@example.com', preferred_username: 'countext1', vip_level: 4 }));
+      m.connection.getClient().off('commandStarted', on);
+      expect(r.created).toBe(true);
+      expect(seen).toEqual(['find shinegold_identities', 'find users', 'find users', 'find users', 'insert users', 'insert shinegold_identities']);
+      expect((await db.store.Identity.findOne({ externalId: 'count-ext-1' }).lean<any>()).extensions).toEqual({ vipLevel: 4 });
     } finally {
       await m.disconnect();
     }
