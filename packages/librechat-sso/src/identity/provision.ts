@@ -378,61 +378,71 @@ export function createProvisioner(store: Store, config: ShinegoldConfig, opts: P
         continue;
       }
       // Another provider: adopt, link or create only under the creation lease.
-      const lease = await acquireLease(store, identity, now(), leaseMs);
-      if (!lease) {
-        if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
-        await sleep(leaseBackoffMs(pollMs, round));
-        continue;
+      const done = await claimUnderLease(identity, source, username, round);
+      if (done !== 'again') return done;
+      if (Date.now() > deadline) throw new SsoUnavailable('SG_PROVISION_TIMEOUT');
+      await sleep(leaseBackoffMs(pollMs, round));
+    }
+  }
+
+  /**
+   * A first visit of another provider's identity (it links by email and owns no id on the
+   * user): take the creation lease (lease.ts), read the facts again under it, adopt, link or
+   * create, then end the lease naming the account. 'again': the lease is someone else's, or
+   * someone created the person meanwhile; decide again.
+   */
+  async function claimUnderLease(identity: Identity, source: Source, username: string, round: number): Promise<ProvisionResult | 'again'> {
+    const policy = policyFor(config, identity.provider);
+    const purpose = source === 'login' ? 'login' : 'event';
+    const lease = await acquireLease(store, identity, now(), leaseMs);
+    if (!lease) return 'again';
+    let createdId: string | undefined;
+    try {
+      // Under the lease the facts are read again (another identity may have taken the email's
+      // account meanwhile); the lease itself is ours, so it does not count as held.
+      const again = await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, mapping: { ...lease.row, claim: null }, purpose, username });
+      const d = resolveAccount(identity, again.facts, policy, purpose);
+      if (d.kind === 'refuse') throw refusalOf(d);
+      // The same check as before the lease, on what is there under it: an account a logout
+      // marked is never adopted or linked by a token from before it.
+      if (source === 'login') {
+        const s = loginStanding({ iat: identity.issuedAt }, latestMarks(lease.row.marks, userMarks(again.candidate)), tolerance(identity));
+        if (!s.ok) throw new SsoRefusal(s.code, { reason: s.reason });
       }
-      let createdId: string | undefined;
+      if (d.kind !== 'adopt' && d.kind !== 'link' && d.kind !== 'create') throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: `unexpected ${d.kind} under the lease` });
+      let claimed: { user: UserDoc; createdId?: string };
       try {
-        // Under the lease the facts are read again (another identity may have taken the email's
-        // account meanwhile); the lease itself is ours, so it does not count as held.
-        const again = await readFacts(store, identity, policy, { nowMs: now().getTime(), leaseMs, mapping: { ...lease.row, claim: null }, purpose, username });
-        const d = resolveAccount(identity, again.facts, policy, purpose);
-        if (d.kind === 'refuse') throw refusalOf(d);
-        // The same check as above, on what is there under the lease: an account a logout marked
-        // is never adopted or linked by a token from before it.
-        if (source === 'login') {
-          const s = loginStanding({ iat: identity.issuedAt }, latestMarks(lease.row.marks, userMarks(again.candidate)), tolerance(identity));
-          if (!s.ok) throw new SsoRefusal(s.code, { reason: s.reason });
-        }
-        if (d.kind !== 'adopt' && d.kind !== 'link' && d.kind !== 'create') throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: `unexpected ${d.kind} under the lease` });
-        let claimed: { user: UserDoc; createdId?: string };
-        try {
-          claimed = await claimAccount(d, again, identity, lease.row, source);
-        } catch (e) {
-          // Someone else (a bulk import, an admin) created this person between our reads and the
-          // insert: give the lease up and decide again from what is there now.
-          if (isDuplicateKey(e) && d.kind === 'create' && round < 3) {
-            await abandonLease(store, lease);
-            continue;
-          }
-          throw e;
-        }
-        createdId = claimed.createdId;
-        // A login on a row we inserted (no marks to obey) writes what its first sync would have
-        // written to the row in the same update that ends the lease.
-        const firstLogin = source === 'login' && !lease.row.marks ? loginRowFields(identity, null, false, d.kind === 'create') : {};
-        const mapping = await finishLease(store, lease, claimed.user._id, firstLogin);
-        if (!mapping) throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: 'lease lost' });
-        // A ban or delete from the main site may have marked the row while we held the lease:
-        // the account stays linked, and stays out.
-        if (mapping.status !== 'active') throw statusRefusal(mapping.status);
-        if (d.kind === 'link' && !(await keepsLink(mapping, identity))) {
-          await Mapping.updateOne({ _id: mapping._id, userId: mapping.userId }, { $set: { userId: null } });
-          await Mapping.deleteOne({ _id: mapping._id, userId: null, status: 'active' });
-          throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { reason: 'another identity linked this account at the same time' });
-        }
-        const kind = d.kind;
-        createdId = undefined; // the user is mapped now: never removed on a later failure
-        return finish(claimed.user, mapping, identity, source, kind, kind === 'create', kind === 'link');
+        claimed = await claimAccount(d, again, identity, lease.row, source);
       } catch (e) {
-        // Undo: no user without a mapping, no mapping without a user.
-        await abandonLease(store, lease);
-        if (createdId) await methods.deleteUserById(createdId).catch(() => undefined);
+        // Someone else (a bulk import, an admin) created this person between our reads and the
+        // insert: give the lease up and decide again from what is there now.
+        if (isDuplicateKey(e) && d.kind === 'create' && round < 3) {
+          await abandonLease(store, lease);
+          return 'again';
+        }
         throw e;
       }
+      createdId = claimed.createdId;
+      // A login on a row we inserted (no marks to obey) writes what its first sync would have
+      // written to the row in the same update that ends the lease.
+      const firstLogin = source === 'login' && !lease.row.marks ? loginRowFields(identity, null, false, d.kind === 'create') : {};
+      const mapping = await finishLease(store, lease, claimed.user._id, firstLogin);
+      if (!mapping) throw new SsoUnavailable('SG_PROVISION_TIMEOUT', undefined, { reason: 'lease lost' });
+      // A ban or delete from the main site may have marked the row while we held the lease:
+      // the account stays linked, and stays out.
+      if (mapping.status !== 'active') throw statusRefusal(mapping.status);
+      if (d.kind === 'link' && !(await keepsLink(mapping, identity))) {
+        await Mapping.updateOne({ _id: mapping._id, userId: mapping.userId }, { $set: { userId: null } });
+        await Mapping.deleteOne({ _id: mapping._id, userId: null, status: 'active' });
+        throw new SsoRefusal('SG_ACCOUNT_LINKED_ELSEWHERE', { reason: 'another identity linked this account at the same time' });
+      }
+      createdId = undefined; // the user is mapped now: never removed on a later failure
+      return finish(claimed.user, mapping, identity, source, d.kind, d.kind === 'create', d.kind === 'link');
+    } catch (e) {
+      // Undo: no user without a mapping, no mapping without a user.
+      await abandonLease(store, lease);
+      if (createdId) await methods.deleteUserById(createdId).catch(() => undefined);
+      throw e;
     }
   }
 
