@@ -11,9 +11,10 @@ const USAGE = `usage: shinegold-sso check-config [FILE]
 /**
  * Prints what LibreChat would say at start with the add-on (librechat/startup.ts, the same
  * check the server runs): exit 1 exactly when the server would refuse to start; exit 0 when it
- * would start, with SSO on (the section's summary) or off (said in a warning).
+ * would start, with SSO on (the section's summary) or off (said in a warning). A wrong argument
+ * goes to `err` with the usage, as doctor's and usage's do.
  */
-export function checkConfig(out: NodeJS.WritableStream, env = process.env, args: string[] = []): number {
+export function checkConfig(out: NodeJS.WritableStream, env = process.env, args: string[] = [], err: NodeJS.WritableStream = out): number {
   let file: string | undefined;
   try {
     const { values, positionals } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
@@ -25,7 +26,7 @@ export function checkConfig(out: NodeJS.WritableStream, env = process.env, args:
     file = positionals[0];
     if (file !== undefined && !existsSync(file)) throw new Error(`${file} does not exist`);
   } catch (e) {
-    out.write(`check-config: ${(e as Error).message}\n${USAGE}\n`);
+    err.write(`check-config: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
   // A file named on the command line is read as LibreChat would read it from CONFIG_PATH.

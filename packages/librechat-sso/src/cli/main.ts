@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (cmd) {
     case 'check-config':
-      return checkConfig(process.stdout, process.env, argv.slice(1));
+      return checkConfig(process.stdout, process.env, argv.slice(1), process.stderr);
     case 'verify-token':
       return verifyToken(process.stdin, process.stdout, process.env, argv.slice(1));
     case 'import':

@@ -40,9 +40,9 @@ describe('shinegold-sso check-config', () => {
     const help = run(['check-config', '--help']);
     expect([help.status, help.stdout.split('\n')[0]]).toEqual([0, 'usage: shinegold-sso check-config [FILE]']);
     const missing = run(['check-config', '/nonexistent/librechat.yaml']);
-    expect([missing.status, missing.stdout.split('\n')[0]]).toEqual([2, 'check-config: /nonexistent/librechat.yaml does not exist']);
+    expect([missing.status, missing.stderr.split('\n')[0], missing.stdout]).toEqual([2, 'check-config: /nonexistent/librechat.yaml does not exist', '']);
     const unknown = run(['check-config', '--strict']);
-    expect([unknown.status, unknown.stdout.split('\n')[0]]).toEqual([2, expect.stringMatching(/^check-config: Unknown option '--strict'/)]);
+    expect([unknown.status, unknown.stderr.split('\n')[0], unknown.stdout]).toEqual([2, expect.stringMatching(/^check-config: Unknown option '--strict'/), '']);
   });
 });
 
