@@ -20,6 +20,15 @@ import { creditsFor, grantDecision, grantFilter, loginDecision, loginFilter, set
  * balance document in the same write, then marked applied. A call that dies half-way is
  * finished by the main site's retry (the balance write refuses a key it already holds), so a
  * retried grant is never applied twice and never lost.
+ *
+ * Every lifecycle set or grant that moved the balance is also entered in LibreChat's own ledger,
+ * as LibreChat enters an admin's `add-balance` and its auto-refill: a `Transaction` with
+ * `tokenType: 'credits'`, `rawAmount` = `tokenValue` = what the write added (negative for a set
+ * that lowered it), `context` `shinegold.set` or `shinegold.grant` (`enter`). A login's points
+ * are not entered: a login that applies them costs one write (docs/benchmarks.md), and the
+ * balance document records them. The entry is written after the balance: a process that dies
+ * between the two leaves the balance right and the entry missing (the op and the audit line
+ * still record it).
  */
 export type CreditsResult = 'set' | 'granted' | 'unchanged';
 
@@ -61,6 +70,13 @@ export function createCredits(store: Store, config: ShinegoldConfig, opts: { cac
   /** userId -> the points this process saw applied: an unchanged login then reads nothing. */
   const seen = new BoundedCache<string, number>(opts.cache?.max ?? 10_000, opts.cache?.ttlMs ?? 60_000);
 
+  const { Transaction } = store;
+  /** The ledger entry of a write that moved the balance (above). */
+  async function enter(userId: string | Types.ObjectId, r: BalanceOutcome, context: 'shinegold.set' | 'shinegold.grant'): Promise<void> {
+    if (!r.applied || r.delta === 0) return;
+    await Transaction.create({ user: userId, tokenType: 'credits', context, rawAmount: r.delta, tokenValue: r.delta, rate: 1 });
+  }
+
   const outcome = (kind: 'set' | 'granted', r: BalanceOutcome): CreditsOutcome =>
     r.applied ? { result: kind, changed: true, balance: r.balance, delta: r.delta } : { result: 'unchanged', changed: false, balance: r.balance, delta: 0, note: NOTES[r.why!] };
 
@@ -96,12 +112,17 @@ export function createCredits(store: Store, config: ShinegoldConfig, opts: { cac
   }
 
   async function keyed(kind: 'grant' | 'set', userId: string | Types.ObjectId, req: CreditsRequest, write: (opId: string | undefined) => Promise<BalanceOutcome>): Promise<BalanceOutcome> {
-    if (!req.key) return write(undefined);
+    if (!req.key) {
+      const r = await write(undefined);
+      await enter(userId, r, 'shinegold.set');
+      return r;
+    }
     const opId = `${req.provider}:${req.key}`;
     const existing = await claimKey(opId, { userId: userId as Types.ObjectId, kind, tokenCredits: req.tokenCredits, at: req.at });
     if (existing && existing.state !== 'pending') return { applied: false, why: existing.state === 'stale' ? 'stale' : 'duplicate', balance: existing.balance ?? 0, delta: 0 };
     // New, or left pending by a call that died half-way: the balance write decides (it refuses a key it holds).
     const r = await write(opId);
+    await enter(userId, r, kind === 'grant' ? 'shinegold.grant' : 'shinegold.set');
     const state = r.applied || r.why === 'duplicate' ? 'applied' : 'stale';
     await CreditOp.updateOne({ _id: opId }, { $set: { state, balance: r.balance } });
     return r;

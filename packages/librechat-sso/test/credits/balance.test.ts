@@ -144,3 +144,24 @@ it('a login applies changed points only, never from a token older than the last 
   // An older token than the one that applied changes nothing.
   expect(await c.onLogin(user, 4, 2000, 'shinegold')).toMatchObject({ result: 'unchanged', balance: 9000 });
 });
+
+it('enters every set and grant that moved the balance in LibreChat\'s ledger, as LibreChat\'s own add-balance does, and nothing else', async () => {
+  const user = await person('ledger');
+  const c = createCredits(db.store, cfg);
+  await c.set(user, { tokenCredits: 1000, at: 10, provider: 'shinegold' });
+  await c.grant(user, { tokenCredits: 500, at: 11, key: 'ledger-1', provider: 'shinegold' });
+  await c.grant(user, { tokenCredits: 500, at: 11, key: 'ledger-1', provider: 'shinegold' }); // the same key: nothing
+  await c.set(user, { tokenCredits: 700, at: 12, key: 'ledger-set', provider: 'shinegold' }); // lowers it
+  await c.set(user, { tokenCredits: 700, at: 13, provider: 'shinegold' }); // the same balance: nothing moves
+  await c.set(user, { tokenCredits: 1, at: 5, provider: 'shinegold' }); // older than the last set: nothing
+  await c.grant(user, { tokenCredits: 9, at: 14, key: 'ledger-dry', provider: 'shinegold', dryRun: true }); // a dry run: nothing
+  await c.onLogin(user, 2, 100, 'shinegold'); // a login's points: recorded on the balance, not entered (one write)
+  const entries = await db.store.Transaction.find({ user }).sort({ createdAt: 1, _id: 1 }).lean<any[]>();
+  expect(entries.map((t) => [t.tokenType, t.context, t.rawAmount, t.tokenValue, t.rate])).toEqual([
+    ['credits', 'shinegold.set', 1000, 1000, 1],
+    ['credits', 'shinegold.grant', 500, 500, 1],
+    ['credits', 'shinegold.set', -800, -800, 1],
+  ]);
+  expect(entries.reduce((sum, t) => sum + t.rawAmount, 0)).toBe(700);
+  expect((await c.balances.read(user))?.tokenCredits).toBe(2000);
+});
