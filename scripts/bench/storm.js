@@ -3,9 +3,10 @@
  * Bench section: first visits.
  *
  *   storm     N distinct people, each on their first visit, at the same concurrency on both sides:
- *               ours     the add-on's first visit: authenticate (verify, decide, create the user
- *                        and the mapping under the creation lease), then LibreChat's session
- *                        (data-schemas createSession + generateToken), as the bridge does;
+ *               ours     the add-on's first visit: authenticate (verify, read the facts, create
+ *                        the user carrying the shinegold id, then its mapping row), then
+ *                        LibreChat's session (data-schemas createSession + generateToken), as
+ *                        the bridge does;
  *               native   LibreChat's own first login: data-schemas createUser + createSession +
  *                        generateToken.
  *             Two rounds, order swapped; ratio ours/native of the median users/s (goal >= 0.7).
@@ -61,11 +62,13 @@ async function storm({ authenticator, store, keys, people, concurrency, timeoutM
     }
     out.push(row);
   }
+  const ground = await groundCosts(store, tag, 100);
   const oursMed = median(out.map((x) => x.ours.perSec));
   const nativeMed = median(out.map((x) => x.native.perSec));
   return {
     description: `${people} distinct first visits x ${rounds} rounds at concurrency ${concurrency}, order swapped each round`,
     commandsPerVisit: commands,
+    ground,
     rounds: out,
     medianPerSec: { ours: oursMed, native: nativeMed },
     ratioOursOverNative: round(oursMed / nativeMed, 3),
@@ -95,6 +98,29 @@ async function countCommands(store, sides, n) {
     out[side] = { total: round(total / n, 2), byCommand: Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, round(v / n, 2)])) };
   }
   return out;
+}
+
+/**
+ * What one command costs on this database, one at a time, with the users the rounds left: a
+ * find of users by an indexed field that matches nobody (what a first visit's reads are), a
+ * find of a mapping row by _id, and data-schemas createUser. On MongoDB the first is an index
+ * lookup, far cheaper than a journaled insert; a FerretDB pushes such a filter down as JSON
+ * containment (`@>`), which no btree index serves, so it reads the collection. The storm's
+ * ratio follows from these and the commands per visit.
+ */
+async function groundCosts(store, tag, n) {
+  const time = async (fn) => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await fn(i);
+    return round(Number(process.hrtime.bigint() - t0) / 1e6 / n, 3);
+  };
+  const users = await store.User.estimatedDocumentCount();
+  const findUsersByIndexedField = await time((i) => store.User.find({ email: `ground-${tag}-${i}@nobody.example.com` }).limit(2).lean());
+  const findRowById = await time((i) => store.Identity.findById(`shinegold:ground-${tag}-${i}`).lean());
+  const createUser = await time((i) =>
+    store.methods.createUser({ provider: 'local', email: `ground-${tag}-${i}@storm.example.com`, username: `ground-${tag}-${i}`, emailVerified: true, role: 'USER' }, undefined, true, true),
+  );
+  return { users, msPerCommand: { findUsersByIndexedField, findRowById, createUser }, findOverInsert: round(findUsersByIndexedField / createUser, 2) };
 }
 
 /** Two processes, one database: every person visited by both at the same moment. */
@@ -147,6 +173,8 @@ function print(r, line) {
     console.log(`   round ${x.round} (${x.order}): ours ${x.ours.perSec} users/s (p99 ${x.ours.latencyMs.p99} ms, ${x.ours.errors} errors), native ${x.native.perSec} users/s (p99 ${x.native.latencyMs.p99} ms, ${x.native.errors} errors)`);
   }
   console.log(`   ratio ours/native (median users/s): ${s.ratioOursOverNative}  (goal ${s.goal})`);
+  const g = s.ground;
+  if (g) console.log(`   this database, one command at a time with ${g.users} users: find users by an indexed field ${g.msPerCommand.findUsersByIndexedField} ms, find a row by _id ${g.msPerCommand.findRowById} ms, createUser ${g.msPerCommand.createUser} ms (a find costs ${g.findOverInsert} inserts)`);
   console.log(line);
   const p = r.replicas;
   console.log(`8. ${p.people} distinct first visits, each sent to two server processes at once, one database`);
