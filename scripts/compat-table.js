@@ -26,7 +26,8 @@ version's own commit: the contract suite (\`test/contract\`, the promises \`npm 
 the stand-in, browser walks against LibreChat's real SPA included) against two LibreChat
 replicas on one database. A verdict holds for the patch set it was made with (its \`patchSet\`
 fingerprint); when the patches have changed since, the row says so and the version needs a new
-run.
+run. The add-on column names the commit of this repository the checks ran on (verdicts written
+before it was recorded leave it empty).
 `;
 
 const SECTIONS = `## Verify a version
@@ -119,13 +120,15 @@ function readVerdicts(patchesDir) {
 /** The whole of docs/compatibility.md. */
 function render(patchesDir = path.join(ROOT, 'patches')) {
   const rows = readVerdicts(patchesDir);
-  const lines = ['## Verdicts', '', '| LibreChat | commit | patch set | checks passed | verified on | node |', '|---|---|---|---|---|---|'];
+  const lines = ['## Verdicts', '', '| LibreChat | commit | patch set | checks passed | verified on | node | add-on |', '|---|---|---|---|---|---|---|'];
   for (const { folder, verdict: v, current } of rows) {
-    if (!v) lines.push(`| ${folder} | | \`patches/${folder}/\` | not verified | | |`);
+    if (!v) lines.push(`| ${folder} | | \`patches/${folder}/\` | not verified | | | |`);
     else {
       const how = v.replicas ? ` (${v.replicas} replicas${v.redis ? ', Redis' : ''})` : '';
       const passed = current ? `${v.checks.passed}/${v.checks.total}${how}` : `${v.checks.passed}/${v.checks.total}${how}, with an earlier patch set: not verified as it stands`;
-      lines.push(`| ${v.version} | \`${v.librechatCommit.slice(0, 9)}\` | \`patches/${folder}/\` | ${passed} | ${v.date} | ${v.node} |`);
+      // The add-on's commit the checks ran on (verdicts before it was recorded have none).
+      const addon = v.addon ? `\`${v.addon.commit.slice(0, 7)}\`${v.addon.clean ? '' : ' with uncommitted changes'}` : '';
+      lines.push(`| ${v.version} | \`${v.librechatCommit.slice(0, 9)}\` | \`patches/${folder}/\` | ${passed} | ${v.date} | ${v.node} | ${addon} |`);
     }
   }
   return `${HEADER}\n${lines.join('\n')}\n\n${SECTIONS}`;

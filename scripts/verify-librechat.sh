@@ -379,11 +379,13 @@ elif [ -z "$HEAD" ] || [ "$HEAD" != "$WANT" ]; then
   echo "verdict: not written, the checkout's HEAD (${HEAD:-no git}) is not the commit of $VER (${WANT:-unknown})"
 else
   "$NODE" -e '
-    const [file, version, commit, node, passed, total, root] = process.argv.slice(1);
+    const [file, version, commit, node, passed, total, root, addonCommit, addonDirty] = process.argv.slice(1);
     const patchSet = require(root + "/scripts/compat-table.js").patchSetFingerprint(require("path").dirname(file));
-    const v = { version, librechatCommit: commit, date: new Date().toISOString().slice(0, 10), node, checks: { passed: Number(passed), total: Number(total) }, replicas: 2, redis: true, patchSet };
+    const addon = addonCommit ? { addon: { commit: addonCommit, clean: addonDirty === "" } } : {};
+    const v = { version, librechatCommit: commit, date: new Date().toISOString().slice(0, 10), node, checks: { passed: Number(passed), total: Number(total) }, replicas: 2, redis: true, patchSet, ...addon };
     require("fs").writeFileSync(file, JSON.stringify(v, null, 2) + "\n");
   ' "$PATCH_DIR/verified.json" "$VER" "$HEAD" "$("$NODE" -v)" "$PASSED" "$TOTAL" "$ROOT" \
+    "$(git -C "$ROOT" rev-parse HEAD 2>/dev/null)" "$(git -C "$ROOT" status --porcelain -- packages 2>/dev/null)" \
     && echo "verdict: wrote patches/$VER/verified.json ($PASSED/$TOTAL checks, LibreChat ${HEAD:0:9})" \
     && node "$ROOT/scripts/compat-table.js" >/dev/null && echo "verdict: regenerated docs/compatibility.md" \
     || echo "!!! could not write the verdict" >&2

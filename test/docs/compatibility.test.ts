@@ -42,20 +42,20 @@ describe('the compatibility table', () => {
     patchSet: current(),
   });
 
-  it('has one row per patch folder, tags by number (an rc before its release), main last, folders without a verdict marked', () => {
-    folder('main', verdict('main'));
-    folder('v0.8.10', verdict('v0.8.10'));
+  it('has one row per patch folder, tags by number (an rc before its release), main last, folders without a verdict marked, and the add-on commit each ran on', () => {
+    folder('main', { ...verdict('main'), addon: { commit: '1234567890abcdef1234567890abcdef12345678', clean: false } });
+    folder('v0.8.10', { ...verdict('v0.8.10'), addon: { commit: '1234567890abcdef1234567890abcdef12345678', clean: true } });
     folder('v0.8.8', verdict('v0.8.8', 20));
     folder('v0.8.8-rc1');
     folder('v0.8.7', verdict('v0.8.7'));
     mkdirSync(path.join(dir, 'no-patches-here'));
     const table = compat.render(dir).split('\n').filter((l: string) => l.startsWith('| v') || l.startsWith('| main'));
     expect(table).toEqual([
-      '| v0.8.7 | `abcdef012` | `patches/v0.8.7/` | 21/21 (2 replicas, Redis) | 2026-12-01 | v24.21.0 |',
-      '| v0.8.8-rc1 | | `patches/v0.8.8-rc1/` | not verified | | |',
-      '| v0.8.8 | `abcdef012` | `patches/v0.8.8/` | 20/20 (2 replicas, Redis) | 2026-12-01 | v24.21.0 |',
-      '| v0.8.10 | `abcdef012` | `patches/v0.8.10/` | 21/21 (2 replicas, Redis) | 2026-12-01 | v24.21.0 |',
-      '| main | `abcdef012` | `patches/main/` | 21/21 (2 replicas, Redis) | 2026-12-01 | v24.21.0 |',
+      '| v0.8.7 | `abcdef012` | `patches/v0.8.7/` | 21/21 (2 replicas, Redis) | 2026-12-01 | v24.21.0 | |',
+      '| v0.8.8-rc1 | | `patches/v0.8.8-rc1/` | not verified | | | |',
+      '| v0.8.8 | `abcdef012` | `patches/v0.8.8/` | 20/20 (2 replicas, Redis) | 2026-12-01 | v24.21.0 | |',
+      '| v0.8.10 | `abcdef012` | `patches/v0.8.10/` | 21/21 (2 replicas, Redis) | 2026-12-01 | v24.21.0 | `1234567` |',
+      '| main | `abcdef012` | `patches/main/` | 21/21 (2 replicas, Redis) | 2026-12-01 | v24.21.0 | `1234567` with uncommitted changes |',
     ]);
   });
 
@@ -64,8 +64,8 @@ describe('the compatibility table', () => {
     folder('v0.8.8', (({ patchSet: _p, replicas: _r, redis: _s, ...old }) => old)(verdict('v0.8.8')));
     const table = compat.render(dir).split('\n').filter((l: string) => l.startsWith('| v'));
     expect(table).toEqual([
-      '| v0.8.7 | `abcdef012` | `patches/v0.8.7/` | 21/21 (2 replicas, Redis), with an earlier patch set: not verified as it stands | 2026-12-01 | v24.21.0 |',
-      '| v0.8.8 | `abcdef012` | `patches/v0.8.8/` | 21/21, with an earlier patch set: not verified as it stands | 2026-12-01 | v24.21.0 |',
+      '| v0.8.7 | `abcdef012` | `patches/v0.8.7/` | 21/21 (2 replicas, Redis), with an earlier patch set: not verified as it stands | 2026-12-01 | v24.21.0 | |',
+      '| v0.8.8 | `abcdef012` | `patches/v0.8.8/` | 21/21, with an earlier patch set: not verified as it stands | 2026-12-01 | v24.21.0 | |',
     ]);
   });
 
