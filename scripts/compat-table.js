@@ -128,7 +128,7 @@ function render(patchesDir = path.join(ROOT, 'patches')) {
       const passed = current ? `${v.checks.passed}/${v.checks.total}${how}` : `${v.checks.passed}/${v.checks.total}${how}, with an earlier patch set: not verified as it stands`;
       // The add-on's commit the checks ran on (verdicts before it was recorded have none).
       const addon = v.addon ? `\`${v.addon.commit.slice(0, 7)}\`${v.addon.clean ? '' : ' with uncommitted changes'}` : '';
-      lines.push(`| ${v.version} | \`${v.librechatCommit.slice(0, 9)}\` | \`patches/${folder}/\` | ${passed} | ${v.date} | ${v.node} | ${addon} |`);
+      lines.push(`| ${v.version} | \`${v.librechatCommit.slice(0, 9)}\` | \`patches/${folder}/\` | ${passed} | ${v.date} | ${v.node} |${addon ? ` ${addon} ` : ' '}|`);
     }
   }
   return `${HEADER}\n${lines.join('\n')}\n\n${SECTIONS}`;
