@@ -23,19 +23,11 @@ export interface Authentication extends ProvisionResult {
   identity: Identity;
 }
 
-export interface AuthenticateOptions {
-  /**
-   * Check that the main site did not log the token's session (`sid`) out (one read). The session
-   * bridge checks this itself only when it opens a chat session: a session that exists was
-   * opened after that check, and a logout of its sid ends it.
-   */
-  sessionCheck?: boolean;
-}
-
 export interface Authenticator {
   /** Judges the token only (no database): used by verify-token and the session bridge. */
   judge(src: TokenSource): Promise<{ token: VerifiedToken; identity: Identity }>;
-  authenticate(src: TokenSource, opts?: AuthenticateOptions): Promise<Authentication>;
+  /** The token, the main-site session's logout (`sid`), the person's account and its sync. */
+  authenticate(src: TokenSource): Promise<Authentication>;
   /** Whether the main site logged out the session this identity's token belongs to. */
   sessionLoggedOut(identity: Identity): Promise<boolean>;
   /** Who a refusal concerns, for its audit line (never the token itself). */
@@ -88,7 +80,7 @@ export function createAuthenticator(deps: {
     return { provider: named, ...(seen?.sub ? { externalId: seen.sub, detail: { subjectUnverified: true } } : {}) };
   }
 
-  async function authenticate(src: TokenSource, opts: AuthenticateOptions = {}): Promise<Authentication> {
+  async function authenticate(src: TokenSource): Promise<Authentication> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     let identity: Identity | undefined;
@@ -99,12 +91,11 @@ export function createAuthenticator(deps: {
       provider = judged.token.provider.name;
       // The session's logout check runs beside the provisioner's first read; nothing is written
       // before it passed.
-      const gate =
-        opts.sessionCheck !== false && identity.sessionId
-          ? sessionLoggedOut(judged.identity).then((out) => {
-              if (out) throw new SsoRefusal('SG_TOKEN_LOGGED_OUT', { reason: 'session logged out' });
-            })
-          : undefined;
+      const gate = identity.sessionId
+        ? sessionLoggedOut(judged.identity).then((out) => {
+            if (out) throw new SsoRefusal('SG_TOKEN_LOGGED_OUT', { reason: 'session logged out' });
+          })
+        : undefined;
       gate?.catch(() => undefined); // awaited by provision; this only keeps an early failure from being unhandled
       const result = await provisioner.provision(identity, 'login', { gate });
       const userId = String(result.user._id);

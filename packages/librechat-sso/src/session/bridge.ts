@@ -85,7 +85,8 @@ export function createBridge(deps: { authenticator: Authenticator; provisioner: 
 
     let auth;
     try {
-      auth = await authenticator.authenticate(src, { sessionCheck: false });
+      // The main-site session's logout check runs inside, beside the first read, before any write.
+      auth = await authenticator.authenticate(src);
     } catch (e) {
       if (!isRefusal(e)) return { kind: 'unavailable', code: errorFields(e).code ?? 'SG_DB_UNAVAILABLE' };
       await endSession(session?.refreshToken);
@@ -102,10 +103,6 @@ export function createBridge(deps: { authenticator: Authenticator; provisioner: 
         audit({ event: 'login.refused', outcome: 'failure', ...person, code: refusal.code, detail: refusal.detail });
         return { kind: 'logout' as const, code: refusal.code };
       };
-      if (await authenticator.sessionLoggedOut(auth.identity)) {
-        await endSession(session?.refreshToken);
-        return refuse(new SsoRefusal('SG_TOKEN_LOGGED_OUT', { reason: 'session logged out' }));
-      }
       await endSession(session?.refreshToken);
       const created = await methods.createSession(userId, { expiresIn: options.refreshTokenExpiryMs });
       const token = await methods.generateToken(auth.user, options.sessionExpiryMs);
