@@ -176,11 +176,16 @@ async function refusalWalk({ main, chat, refused, allowed, logoutEverywhere, sho
       await page.waitForTimeout(ms);
     }
   };
+  // Until the top page's text names `code` (or `ms` passed: the step's checks then say what is shown).
+  const shown = (code, ms) => page.waitForFunction((c) => !!document.body && document.body.innerText.includes(c), code, { timeout: ms, polling: 250 }).catch(() => undefined);
   try {
     await step(`${refused.key} (refused) is told why on chat's own page, not sent round`, async () => {
       loads = [];
       await page.goto(`${main}/login?return_to=${encodeURIComponent(`${chat}/c/new`)}`);
       await page.click(`#login-${refused.key}`);
+      // LibreChat's SPA may take seconds to boot on a busy machine before it leaves for the
+      // entry: wait for the page that names the refusal (or the time limit), then for quiet.
+      await shown(refused.code, timeoutMs);
       await settle();
       const at = new URL(page.url());
       if (at.host !== chatHost) throw new Error(`ended on ${page.url()}`);
@@ -199,6 +204,7 @@ async function refusalWalk({ main, chat, refused, allowed, logoutEverywhere, sho
       await logoutEverywhere(allowed.key);
       loads = [];
       await page.goto(`${chat}/c/new`);
+      await shown('SG_BOUNCE_LIMIT', timeoutMs);
       await settle();
       const roundTrips = loads.filter((u) => new URL(u).origin === mainOrigin && new URL(u).pathname === '/login').length;
       const text = await page.textContent('body');
