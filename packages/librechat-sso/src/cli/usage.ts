@@ -4,7 +4,7 @@ import { configPath, loadConfig, readSection } from '../config/load';
 import { csvHeader, csvLine, jsonLine, usageRows } from '../credits/usage';
 import { MAX_PERIOD_SEC } from '../credits/usage-request';
 import { ConfigError } from '../errors';
-import { identityKey } from '../store/models';
+import { accountOf } from '../identity/account';
 
 export const USAGE_USAGE = `usage: shinegold-sso usage --since <date> [--until <date>] [--user <main-site id>] [--provider <name>] [--format csv|jsonl]
   dates as ISO 8601 (2026-11-01 or 2026-11-01T12:00:00Z); the period is [since, until), until defaults to now, at most 366 days`;
@@ -54,11 +54,13 @@ export async function usageCommand(args: string[], env = process.env, out: NodeJ
     return 2;
   }
   let provider: string;
+  let primary: boolean;
   try {
     const config = loadConfig(readSection(configPath(env)), { env });
     const p = values.provider ? config.providers.find((x) => x.name === values.provider) : config.providers.find((x) => x.primary);
     if (!p) return misuse(`no provider named ${values.provider}`);
     provider = p.name;
+    primary = p.primary;
   } catch (e) {
     if (e instanceof ConfigError) {
       err.write(`${e.message}\n`);
@@ -76,20 +78,21 @@ export async function usageCommand(args: string[], env = process.env, out: NodeJ
     const store = createStore(m, dataSchemas as any);
     let userId: string | undefined;
     if (values.user !== undefined) {
-      const row = await store.Identity.findById(identityKey(provider, values.user)).select('userId').lean();
-      if (!row?.userId) {
+      // The person's account as a login would find it (read only: nothing is linked here).
+      const { user } = await accountOf(store, { provider, externalId: values.user, primary }, { link: false });
+      if (!user) {
         err.write(`chat has no account for ${provider} user ${values.user}: no rows.\n`);
         if (format === 'csv') out.write(csvHeader());
         return 0;
       }
-      userId = String(row.userId);
+      userId = String(user._id);
     }
     const write = async (s: string) => {
       if (!out.write(s)) await once(out, 'drain');
     };
     if (format === 'csv') await write(csvHeader());
     let rows = 0;
-    for await (const r of usageRows(store, { since, until, provider, ...(userId ? { userId } : {}) })) {
+    for await (const r of usageRows(store, { since, until, provider, primary, ...(userId ? { userId } : {}) })) {
       rows++;
       await write(format === 'csv' ? csvLine(r) : jsonLine(r));
     }

@@ -2,8 +2,9 @@ import type { AuditSink } from '../audit';
 import { errorFields } from '../audit';
 import type { ProviderConfig } from '../config/schema';
 import { isRefusal, SsoRefusal } from '../errors';
+import { accountOf } from '../identity/account';
 import { firstUse, release } from '../store/replay';
-import { identityKey, Store } from '../store/models';
+import type { Store } from '../store/models';
 import { validateEnvelope } from '../token/envelope';
 import { normalizeSubject } from '../token/subject';
 import type { Clock, Verifier } from '../token/verify';
@@ -87,13 +88,15 @@ export function createUsage(deps: { verifier: Verifier; store: Store; audit: Aud
         throw new SsoRefusal('SG_TOKEN_REPLAYED', { provider });
       }
       let userId: string | undefined;
+      const primary = verified.provider.primary;
       if (call.sub) {
-        const row = await store.Identity.findById(identityKey(provider, call.sub)).select('userId').lean();
+        // The person's account as a login would find it (read only: nothing is linked here).
+        const { user } = await accountOf(store, { provider, externalId: call.sub, primary }, { link: false });
         // Nobody chat knows: no rows (the answer does not say whether the person exists).
-        if (!row?.userId) return { status: 200, contentType: CONTENT_TYPES[call.format], lines: lines(call, provider, null) };
-        userId = String(row.userId);
+        if (!user) return { status: 200, contentType: CONTENT_TYPES[call.format], lines: lines(call, provider, primary, null) };
+        userId = String(user._id);
       }
-      return { status: 200, contentType: CONTENT_TYPES[call.format], lines: lines(call, provider, userId) };
+      return { status: 200, contentType: CONTENT_TYPES[call.format], lines: lines(call, provider, primary, userId) };
     } catch (e) {
       const fields = errorFields(e);
       // A dependency failed before any row: the same signed request may be sent again.
@@ -105,13 +108,13 @@ export function createUsage(deps: { verifier: Verifier; store: Store; audit: Aud
   }
 
   /** The answer's lines; NDJSON ends with `{"end":true,"rows":N}` so a cut stream is seen as one. */
-  async function* lines(call: UsageCall, provider: string, userId: string | null | undefined): AsyncGenerator<string> {
+  async function* lines(call: UsageCall, provider: string, primary: boolean, userId: string | null | undefined): AsyncGenerator<string> {
     let rows = 0;
     const detail = { since: call.since, until: call.until, all: !call.sub || undefined, format: call.format };
     try {
       if (call.format === 'csv') yield csvHeader();
       if (userId !== null) {
-        for await (const r of usageRows(store, { since: new Date(call.since * 1000), until: new Date(call.until * 1000), provider, ...(userId ? { userId } : {}) })) {
+        for await (const r of usageRows(store, { since: new Date(call.since * 1000), until: new Date(call.until * 1000), provider, primary, ...(userId ? { userId } : {}) })) {
           rows++;
           yield call.format === 'csv' ? csvLine(r) : jsonLine(r);
         }

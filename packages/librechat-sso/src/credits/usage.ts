@@ -9,7 +9,7 @@ import type { Store } from '../store/models';
  * One query ($match on createdAt, which LibreChat's timestamps set, sorted by person and
  * model) read through a cursor and summed as it goes, so any period streams with a small heap:
  * rows leave as they come. The person is named by the main site's id (the mapping of the provider asked
- * for), looked up a batch of rows at a time. Accounts the main site has no id for (LibreChat's
+ * for; for the primary provider, else the id the account carries), looked up a batch of rows at a time. Accounts the main site has no id for (LibreChat's
  * own local accounts, another provider's people) come with `sub: null` when everyone is asked for.
  */
 export interface UsageQuery {
@@ -19,6 +19,12 @@ export interface UsageQuery {
   provider: string;
   /** One person (a LibreChat user id), or everyone. */
   userId?: string | Types.ObjectId;
+  /**
+   * The provider is the primary one: its people also carry their id on the user
+   * (`shinegoldUserId`), so an account with no mapping row naming it (identity/account.ts) is
+   * still named.
+   */
+  primary?: boolean;
 }
 
 export interface UsageRow {
@@ -55,6 +61,12 @@ export async function* usageRows(store: Store, q: UsageQuery): AsyncGenerator<Us
     const ids = [...new Set(pending.map((r) => r.userId))];
     const rows = await store.Identity.find({ provider: q.provider, userId: { $in: ids } }).select('externalId userId').lean();
     const subs = new Map(rows.map((r) => [String(r.userId), r.externalId]));
+    const unnamed = ids.filter((id) => !subs.has(id));
+    if (q.primary && unnamed.length) {
+      for (const u of await store.User.find({ _id: { $in: unnamed } }).select('shinegoldUserId').lean<Array<{ _id: unknown; shinegoldUserId?: unknown }>>()) {
+        if (typeof u.shinegoldUserId === 'string') subs.set(String(u._id), u.shinegoldUserId);
+      }
+    }
     for (const r of pending) yield { ...r, sub: subs.get(r.userId) ?? null, promptTokens: tidy(r.promptTokens), completionTokens: tidy(r.completionTokens), tokenCredits: tidy(r.tokenCredits) };
     pending = [];
   };
