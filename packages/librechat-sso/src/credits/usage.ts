@@ -8,9 +8,10 @@ import type { Store } from '../store/models';
  *
  * One query ($match on createdAt, which LibreChat's timestamps set, sorted by person and
  * model) read through a cursor and summed as it goes, so any period streams with a small heap:
- * rows leave as they come. The person is named by the main site's id (the mapping of the provider asked
- * for; for the primary provider, else the id the account carries), looked up a batch of rows at a time. Accounts the main site has no id for (LibreChat's
- * own local accounts, another provider's people) come with `sub: null` when everyone is asked for.
+ * rows leave as they come. The person is named by the main site's id, looked up a batch of rows
+ * at a time: the mapping row's of the provider asked for, else, for the primary provider, the id
+ * the account carries. Accounts the main site has no id for (LibreChat's own local accounts,
+ * another provider's people) come with `sub: null` when everyone is asked for.
  */
 export interface UsageQuery {
   since: Date;

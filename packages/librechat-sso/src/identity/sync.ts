@@ -47,8 +47,9 @@ const applies = (p: SyncPolicy) => p === 'always';
 const extensionsApply = (p: SyncPolicy, created: boolean) => p === 'always' || (created && p === 'onCreate');
 
 /**
- * The extensions a mapping row carries when it is inserted for a login (provision.ts), so the
- * login's sync has nothing left to write to it: exactly what planSync would set on it.
+ * The extensions a mapping row carries when it is inserted (a login's row, provision.ts; an
+ * import's, import/batch.ts), so no sync has anything left to write to it: exactly what
+ * planSync would set on it.
  */
 export function firstRowExtensions(identity: Identity, config: ShinegoldConfig, created: boolean): Record<string, unknown> | undefined {
   return extensionsApply(config.sync.extensions, created) && Object.keys(identity.extensions).length > 0 ? { ...identity.extensions } : undefined;

@@ -295,6 +295,20 @@ function outcome(plan: Exclude<Plan, { kind: 'perRow' }>, dryRun: boolean): Omit
   }
 }
 
+/** The mapping row an import writes for a person: naming `userId` (null until the user is inserted), with its extensions, marked as of the export. */
+function newMappingDoc(item: Item, userId: unknown, extensions: Record<string, unknown> | undefined, asOf: number | undefined): Partial<IdentityDoc> {
+  return {
+    _id: item.key,
+    provider: item.identity.provider,
+    externalId: item.identity.externalId,
+    userId: userId as IdentityDoc['userId'],
+    claim: null,
+    status: 'active',
+    ...(extensions ? { extensions } : {}),
+    ...(asOf !== undefined ? { marks: { updatedAt: asOf } } : {}),
+  };
+}
+
 const byKey = <T, K>(docs: T[], key: (d: T) => K) => new Map(docs.map((d) => [key(d), d] as const));
 
 /**
@@ -334,16 +348,7 @@ async function planBatch(items: Item[], deps: BatchDeps, state: RunState): Promi
     const { identity } = item;
     const d = resolveAccount(identity, r.facts, policyOf(identity), 'event');
     const takenBy = (user: any) => (holders.get(identity.email!) ?? []).some((u) => String(u._id) !== String(user._id));
-    const mappingDoc = (userId: unknown, extensions?: Record<string, unknown>): Partial<IdentityDoc> => ({
-      _id: item.key,
-      provider: identity.provider,
-      externalId: identity.externalId,
-      userId: userId as IdentityDoc['userId'],
-      claim: null,
-      status: 'active',
-      ...(extensions ? { extensions } : {}),
-      ...(deps.asOf !== undefined ? { marks: { updatedAt: deps.asOf } } : {}),
-    });
+    const mappingDoc = (userId: unknown, extensions?: Record<string, unknown>) => newMappingDoc(item, userId, extensions, deps.asOf);
     switch (d.kind) {
       case 'refuse':
         return { kind: 'done', result: { status: CONFLICT_CODES.has(d.code) ? 'conflict' : 'invalid', reason: `${d.code}: ${d.reason}` } };
@@ -421,8 +426,6 @@ async function assignUsernames(
  * only those are read and planned. A first import of a large file then costs two inserts per
  * batch and no reads. Returns the rows decided here and the rest.
  */
-const withExtensions = (extensions: Record<string, unknown> | undefined) => (extensions ? { extensions } : {});
-
 async function insertFirst(items: Item[], deps: BatchDeps, state: RunState): Promise<{ done: Map<Item, Omit<ImportResult, 'line' | 'externalId'>>; rest: Item[] }> {
   const plans = new Map<Item, Plan>();
   const creates: Array<{ item: Item; base: string }> = [];
@@ -430,7 +433,7 @@ async function insertFirst(items: Item[], deps: BatchDeps, state: RunState): Pro
     const plan: Plan = {
       kind: 'create',
       user: {},
-      mapping: { _id: item.key, provider: item.identity.provider, externalId: item.identity.externalId, userId: null, claim: null, status: 'active', ...withExtensions(firstRowExtensions(item.identity, deps.config, true)), ...(deps.asOf !== undefined ? { marks: { updatedAt: deps.asOf } } : {}) },
+      mapping: newMappingDoc(item, null, firstRowExtensions(item.identity, deps.config, true), deps.asOf),
     };
     plans.set(item, plan);
     creates.push({ item, base: usernameBase(item.identity) });

@@ -87,6 +87,8 @@ export function createBackchannel(deps: { verifier: Verifier; store: Store; audi
       if (claims.sid) await recordSessionLogout(store, provider.name, claims.sid, sessionLogoutUntil(provider, claims.iat));
       const everywhere = !claims.sid;
       const rows = new Map<string, IdentityDoc>();
+      // Users already read (the one the sub's row names), so none is read twice.
+      const read = new Map<string, Record<string, any>>();
       if (claims.sub) {
         const key = identityKey(provider.name, claims.sub);
         if (everywhere) {
@@ -97,15 +99,16 @@ export function createBackchannel(deps: { verifier: Verifier; store: Store; audi
           );
         }
         // The row, naming the person's account even where a first visit stopped before writing it.
-        const { mapping: row } = await accountOf(store, { provider: provider.name, externalId: claims.sub, primary: provider.primary }, { link: true });
+        const { mapping: row, user } = await accountOf(store, { provider: provider.name, externalId: claims.sub, primary: provider.primary }, { link: true });
         if (row) rows.set(row._id, row);
+        if (user) read.set(String(user._id), user);
       }
       if (claims.sid) {
         for (const row of await store.Identity.find({ provider: provider.name, $or: [{ sids: claims.sid }, { sessionId: claims.sid }] }).lean<IdentityDoc[]>()) rows.set(row._id, row);
       }
       const userIds = new Set([...rows.values()].filter((r) => r.userId).map((r) => String(r.userId)));
       for (const userId of userIds) {
-        const user = (await store.methods.getUserById(userId, 'shinegoldRevokedBefore shinegoldLoggedOutAt')) ?? { _id: userId };
+        const user = read.get(userId) ?? (await store.methods.getUserById(userId, 'shinegoldRevokedBefore shinegoldLoggedOutAt')) ?? { _id: userId };
         await endAllSessions(store.methods, user, nowSec, everywhere ? { shinegoldLoggedOutAt: Math.max(claims.iat, user.shinegoldLoggedOutAt ?? 0) } : {});
       }
       audit({ event: 'logout.backchannel', outcome: 'success', provider: provider.name, externalId: claims.sub, detail: { users: userIds.size, bySid: !!claims.sid, everywhere: everywhere || undefined } });
